@@ -1,0 +1,45 @@
+import { Hono } from 'hono'
+import { requestId } from 'hono/request-id'
+import { edgeRuntime } from './edge/runtime.ts'
+import { requireBearerToken } from './http/auth.ts'
+import { limitBodySize } from './http/body.ts'
+import type { AppEnv } from './http/context.ts'
+import { methodNotAllowed } from './http/methods.ts'
+import { problemResponse } from './http/problem.ts'
+import { v2Routes } from './http/routes/v2.ts'
+import { vadRoutes } from './http/routes/vad.ts'
+import { UnknownRouteError } from './runtime/errors.ts'
+
+/**
+ * The Worker's HTTP app: request ids, the isolate runtime, body limit, bearer
+ * auth on `/v1`, the routes, and one error handler that turns every failure into
+ * an `application/problem+json` response.
+ */
+export const app = new Hono<AppEnv>()
+
+app.use(requestId())
+app.use(async (c, next) => {
+  c.set('runtime', edgeRuntime(c.env))
+  await next()
+})
+app.use(limitBodySize())
+
+app.use('/v1/*', requireBearerToken())
+app.route('/v1/vad', vadRoutes)
+app.all('/v1/vad', methodNotAllowed(['POST']))
+
+app.route('/v2', v2Routes)
+
+app.notFound((c) => {
+  const error = new UnknownRouteError(`no route for ${c.req.method} ${c.req.path}`, {
+    accepted: 'POST /v1/vad, GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}, POST /v2/models/{name}/infer',
+  })
+  return problemResponse(c, error)
+})
+
+app.onError((error, c) => {
+  const response = problemResponse(c, error)
+  const allow = c.res.headers.get('Allow')
+  if (allow) response.headers.set('Allow', allow)
+  return response
+})

@@ -1,0 +1,78 @@
+import { Hono } from 'hono'
+import { inferRequestSchema } from '../../../schemas/v2.ts'
+import { UnknownModelError } from '../../runtime/errors.ts'
+import { formatServerTiming } from '../../runtime/timing.ts'
+import { inferFunction, modelMetadata } from '../../v2/infer.ts'
+import { requireBearerToken } from '../auth.ts'
+import { readJsonBody, requireMediaType } from '../body.ts'
+import type { AppEnv } from '../context.ts'
+import { methodNotAllowed } from '../methods.ts'
+
+/** Name and version that `GET /v2` reports. */
+const SERVER_NAME = 'onnx-edge'
+const SERVER_VERSION = '0.1.0'
+
+/**
+ * Open Inference Protocol v2 (KServe / Triton REST) routes. Health and server
+ * metadata are open; model metadata and inference need the bearer token.
+ */
+export const v2Routes = new Hono<AppEnv>()
+
+v2Routes.get('/', (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }))
+v2Routes.all('/', methodNotAllowed(['GET']))
+
+v2Routes.get('/health/live', (c) => c.json({ live: true }))
+v2Routes.all('/health/live', methodNotAllowed(['GET']))
+
+v2Routes.get('/health/ready', async (c) => {
+  // Ready means the manifest is readable and valid; a failure becomes a 503 problem.
+  await c.get('runtime').registry.manifest()
+  return c.json({ ready: true })
+})
+v2Routes.all('/health/ready', methodNotAllowed(['GET']))
+
+v2Routes.use('/models/*', requireBearerToken())
+
+const modelPaths = ['/models/:name', '/models/:name/versions/:version'] as const
+
+for (const path of modelPaths) {
+  v2Routes.get(path, async (c) => {
+    const entry = await c.get('runtime').registry.entry(c.req.param('name'))
+    requireVersion(entry.version, c.req.param('version'))
+    return c.json(modelMetadata(entry))
+  })
+  v2Routes.all(path, methodNotAllowed(['GET']))
+
+  v2Routes.get(`${path}/ready`, async (c) => {
+    const { registry } = c.get('runtime')
+    const entry = await registry.entry(c.req.param('name'))
+    requireVersion(entry.version, c.req.param('version'))
+    await registry.acquire(entry.name)
+    return c.json({ name: entry.name, ready: true })
+  })
+  v2Routes.all(`${path}/ready`, methodNotAllowed(['GET']))
+
+  v2Routes.post(`${path}/infer`, async (c) => {
+    const { registry, callPath } = c.get('runtime')
+    const modelName = c.req.param('name')
+    requireVersion((await registry.entry(modelName)).version, c.req.param('version'))
+    requireMediaType(c, ['application/json'])
+    const request = await readJsonBody(c, inferRequestSchema)
+
+    const { output, timer } = await callPath.call(inferFunction, { modelName, request }, c.get('requestId'))
+
+    c.header('Server-Timing', formatServerTiming(timer.entries()))
+    return c.json(output)
+  })
+  v2Routes.all(`${path}/infer`, methodNotAllowed(['POST']))
+}
+
+/** Rejects a version path segment that names another version than the one served. */
+function requireVersion(served: string, requested: string | undefined): void {
+  if (requested !== undefined && requested !== served) {
+    throw new UnknownModelError(`model version "${requested}" is not served`, {
+      field: 'version',
+      accepted: `"${served}"`,
+    })
+  }
+}

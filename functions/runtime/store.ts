@@ -1,0 +1,16 @@
+/** An object read from a model store. */
+export interface StoredObject {
+  bytes: Uint8Array
+  sizeBytes: number
+}
+
+/**
+ * Where models and the manifest live: an R2 bucket in the Worker, local files or
+ * an S3-compatible bucket in the batch runner.
+ */
+export interface ModelStore {
+  /** Short name for logs, such as "r2". */
+  readonly name: string
+  /** Reads a whole object, or returns null when no object has that key. */
+  get(key: string): Promise<StoredObject | null>
+}
