@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id'
 import { edgeRuntime } from './edge/runtime.ts'
 import { requireBearerToken } from './http/auth.ts'
 import { limitBodySize } from './http/body.ts'
+import { logRequests } from './http/access-log.ts'
 import type { AppEnv } from './http/context.ts'
 import { methodNotAllowed } from './http/methods.ts'
 import { problemResponse } from './http/problem.ts'
@@ -18,6 +19,7 @@ import { UnknownRouteError } from './runtime/errors.ts'
 export const app = new Hono<AppEnv>()
 
 app.use(requestId())
+app.use(logRequests())
 app.use(async (c, next) => {
   c.set('runtime', edgeRuntime(c.env))
   await next()

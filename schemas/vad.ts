@@ -6,8 +6,12 @@ export const vadParametersSchema = z.object({
   threshold: z.coerce.number().min(0).max(1).default(0.5),
   /** Speech shorter than this is dropped. */
   minSpeechMs: z.coerce.number().int().min(0).max(60_000).default(250),
-  /** Silence shorter than this does not end a segment. */
-  minSilenceMs: z.coerce.number().int().min(0).max(60_000).default(100),
+  /**
+   * Silence shorter than this does not end a segment. Silero's own default is
+   * 100 ms; 250 ms keeps the pauses between words (and the digital silence that
+   * 8-bit quantisation leaves in them) inside one segment.
+   */
+  minSilenceMs: z.coerce.number().int().min(0).max(60_000).default(250),
   /** Padding added to each side of a segment, without overlapping its neighbours. */
   speechPadMs: z.coerce.number().int().min(0).max(10_000).default(30),
 })

@@ -53,22 +53,27 @@ export function formatShape(shape: readonly number[]): string {
 /**
  * Checks tensors against a model's declared inputs: every declared input present,
  * no unknown names, matching datatype, rank and fixed dimensions, and an element
- * count that matches the shape.
+ * count that matches the shape. `fieldOf` maps an input name to its path in the
+ * request, for error messages.
  *
  * @throws {TensorMismatchError} naming the input and what the model accepts.
  */
-export function checkInputs(specs: readonly TensorSpec[], feeds: TensorMap, fieldPrefix = 'inputs'): void {
+export function checkInputs(
+  specs: readonly TensorSpec[],
+  feeds: TensorMap,
+  fieldOf: (inputName: string) => string = (inputName) => `inputs.${inputName}`,
+): void {
   for (const name of Object.keys(feeds)) {
     if (!specs.some((spec) => spec.name === name)) {
       throw new TensorMismatchError(`unknown input "${name}"`, {
-        field: `${fieldPrefix}.${name}`,
+        field: fieldOf(name),
         accepted: `inputs ${specs.map((spec) => `"${spec.name}"`).join(', ')}`,
       })
     }
   }
 
   for (const spec of specs) {
-    const field = `${fieldPrefix}.${spec.name}`
+    const field = fieldOf(spec.name)
     const accepted = `${spec.datatype} ${formatShape(spec.shape)}`
     const feed = feeds[spec.name]
     if (!feed) {

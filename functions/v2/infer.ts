@@ -2,7 +2,7 @@ import type { Datatype, ModelEntry } from '../../schemas/manifest.ts'
 import type { InferInput, InferRequest, InferResponse, ModelMetadata, TensorElements } from '../../schemas/v2.ts'
 import type { EdgeFunction } from '../runtime/call.ts'
 import { InvalidInputError, TensorMismatchError } from '../runtime/errors.ts'
-import { elementCount, formatShape, type Tensor, type TensorMap } from '../runtime/tensor.ts'
+import { checkInputs, elementCount, formatShape, type Tensor, type TensorMap } from '../runtime/tensor.ts'
 
 /** Input of the generic tensor function: the model to run and the v2 request. */
 export interface InferCall {
@@ -62,7 +62,7 @@ function allocate(datatype: Datatype, length: number): Tensor['data'] {
  * @throws {TensorMismatchError} with the path of the first bad element.
  */
 export function toTensor(input: InferInput, index: number): Tensor {
-  const field = `inputs.${index}`
+  const field = `body.inputs.${index}`
   const elements: Array<number | boolean> = []
   flatten(input.data, elements)
 
@@ -136,18 +136,24 @@ export const inferFunction: EdgeFunction<InferCall, InferResponse> = {
     const feeds: TensorMap = {}
     request.inputs.forEach((input, index) => {
       if (feeds[input.name]) {
-        throw new InvalidInputError(`input "${input.name}" is given twice`, { field: `inputs.${index}.name` })
+        throw new InvalidInputError(`input "${input.name}" is given twice`, { field: `body.inputs.${index}.name` })
       }
       feeds[input.name] = toTensor(input, index)
     })
 
     const model = await loadModel()
+    // Checked here as well as in `model.run` so that errors name the request's field paths.
+    const indexes = new Map(request.inputs.map((input, index) => [input.name, index]))
+    checkInputs(model.entry.inputs, feeds, (name) =>
+      indexes.has(name) ? `body.inputs.${indexes.get(name)}` : `body.inputs[name=${name}]`,
+    )
+
     const declaredOutputs = model.entry.outputs.map((output) => output.name)
     const requested = request.outputs?.map((output) => output.name)
     requested?.forEach((name, index) => {
       if (!declaredOutputs.includes(name)) {
         throw new InvalidInputError(`unknown output "${name}"`, {
-          field: `outputs.${index}.name`,
+          field: `body.outputs.${index}.name`,
           accepted: declaredOutputs.map((output) => `"${output}"`).join(', '),
         })
       }

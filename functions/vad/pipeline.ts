@@ -8,12 +8,23 @@ import { speechSegments } from './segments.ts'
 /** Manifest name of the model this function runs. */
 export const VAD_MODEL = 'silero-vad'
 
-/** Silero VAD v5 runs on 16 kHz audio in frames of 512 new samples. */
-const MODEL_RATE_HZ = 16_000
-const FRAME_SAMPLES = 512
-/** Samples of the previous frame that Silero v5 expects in front of each frame. */
-const CONTEXT_SAMPLES = 64
+/**
+ * The two sample rates Silero VAD v5 was trained on, with the frame it takes at
+ * each: new samples per frame, and samples of the previous frame in front of them.
+ */
+interface SileroRate {
+  rateHz: number
+  frameSamples: number
+  contextSamples: number
+}
+const SILERO_16K: SileroRate = { rateHz: 16_000, frameSamples: 512, contextSamples: 64 }
+const SILERO_8K: SileroRate = { rateHz: 8_000, frameSamples: 256, contextSamples: 32 }
 const STATE_SIZE = 2 * 1 * 128
+
+/** Runs 8 kHz audio at its own rate, since upsampling adds nothing; resamples the rest to 16 kHz. */
+function sileroRateFor(sampleRateHz: number): SileroRate {
+  return sampleRateHz === SILERO_8K.rateHz ? SILERO_8K : SILERO_16K
+}
 
 /** Input of the VAD function: a WAV file or raw samples, with segmenter parameters. */
 export type VadInput =
@@ -30,7 +41,7 @@ function roundSeconds(seconds: number): number {
 
 /**
  * Voice activity detection with Silero VAD v5: decode, downmix and resample to
- * 16 kHz, run the model frame by frame carrying its recurrent state, then turn
+ * 16 kHz (8 kHz audio stays at 8 kHz), run the model frame by frame carrying its recurrent state, then turn
  * frame probabilities into speech segments in seconds.
  */
 export const vadFunction: EdgeFunction<VadInput, VadResponse> = {
@@ -47,21 +58,22 @@ export const vadFunction: EdgeFunction<VadInput, VadResponse> = {
       })
     }
 
-    const samples = await timer.measure('resample', () => resampleTo(audio, MODEL_RATE_HZ))
+    const rate = sileroRateFor(audio.sampleRateHz)
+    const samples = await timer.measure('resample', () => resampleTo(audio, rate.rateHz))
 
     const model = await loadModel()
-    const probabilities = await frameProbabilities(samples, (feeds) => model.run(feeds, timer))
+    const probabilities = await frameProbabilities(samples, rate, (feeds) => model.run(feeds, timer))
 
     const segments = await timer.measure('postprocess', () =>
-      speechSegments(probabilities, FRAME_SAMPLES, samples.length, MODEL_RATE_HZ, input.params),
+      speechSegments(probabilities, rate.frameSamples, samples.length, rate.rateHz, input.params),
     )
 
     return {
       durationS: roundSeconds(durationS),
       sampleRateHz: audio.sampleRateHz,
       segments: segments.map((segment) => ({
-        start: roundSeconds(segment.start / MODEL_RATE_HZ),
-        end: roundSeconds(segment.end / MODEL_RATE_HZ),
+        start: roundSeconds(segment.start / rate.rateHz),
+        end: roundSeconds(segment.end / rate.rateHz),
       })),
       model: modelRef(model.entry),
     }
@@ -71,25 +83,26 @@ export const vadFunction: EdgeFunction<VadInput, VadResponse> = {
 type RunModel = (feeds: TensorMap) => Promise<TensorMap>
 
 /**
- * Runs Silero over consecutive 512-sample frames, each preceded by the last 64
- * samples of the frame before (zeros for the first) and zero-padded at the end,
- * and returns one speech probability per frame.
+ * Runs Silero over consecutive frames, each preceded by the end of the frame
+ * before (zeros for the first) and zero-padded at the end, and returns one speech
+ * probability per frame.
  */
-async function frameProbabilities(samples: Float32Array, runModel: RunModel): Promise<Float32Array> {
-  const frames = Math.ceil(samples.length / FRAME_SAMPLES)
+async function frameProbabilities(samples: Float32Array, rate: SileroRate, runModel: RunModel): Promise<Float32Array> {
+  const { frameSamples, contextSamples } = rate
+  const frames = Math.ceil(samples.length / frameSamples)
   const probabilities = new Float32Array(frames)
-  const sampleRate = tensor('INT64', [], BigInt64Array.of(BigInt(MODEL_RATE_HZ)))
+  const sampleRate = tensor('INT64', [], BigInt64Array.of(BigInt(rate.rateHz)))
   let state: Float32Array = new Float32Array(STATE_SIZE)
 
   for (let frame = 0; frame < frames; frame++) {
-    const window = new Float32Array(CONTEXT_SAMPLES + FRAME_SAMPLES)
-    const start = frame * FRAME_SAMPLES
-    const contextStart = Math.max(0, start - CONTEXT_SAMPLES)
-    window.set(samples.subarray(contextStart, start), CONTEXT_SAMPLES - (start - contextStart))
-    window.set(samples.subarray(start, start + FRAME_SAMPLES), CONTEXT_SAMPLES)
+    const window = new Float32Array(contextSamples + frameSamples)
+    const start = frame * frameSamples
+    const contextStart = Math.max(0, start - contextSamples)
+    window.set(samples.subarray(contextStart, start), contextSamples - (start - contextStart))
+    window.set(samples.subarray(start, start + frameSamples), contextSamples)
 
     const outputs = await runModel({
-      input: tensor('FP32', [1, CONTEXT_SAMPLES + FRAME_SAMPLES], window),
+      input: tensor('FP32', [1, contextSamples + frameSamples], window),
       state: tensor('FP32', [2, 1, 128], state),
       sr: sampleRate,
     })

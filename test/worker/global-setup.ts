@@ -1,0 +1,95 @@
+/**
+ * Runs in Node before the workerd tests: reads the models, the manifest and the
+ * audio fixtures, and computes onnxruntime-node reference outputs, then provides
+ * them to the tests, which cannot read files or load native modules.
+ */
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import * as ort from 'onnxruntime-node'
+import type { TestProject } from 'vitest/node'
+import { decodeWav } from '../../functions/vad/audio.ts'
+
+const MODELS_DIR = 'models'
+const DATA_DIR = 'test/data'
+
+/** A v2 inference request and the output that onnxruntime-node computed for it. */
+export interface ReferenceCase {
+  name: string
+  inputs: Array<{ name: string; datatype: 'FP32' | 'INT64'; shape: number[]; data: number[] }>
+  outputs: Record<string, { shape: number[]; data: number[] }>
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    /** Model files and the manifest by their path under models/, base64. */
+    modelFiles: Record<string, string>
+    /** Files of test/data by name, base64. */
+    dataFiles: Record<string, string>
+    /** Silero VAD inputs with onnxruntime-node outputs. */
+    sileroReference: ReferenceCase[]
+  }
+}
+
+function base64Files(dir: string, filter: (name: string) => boolean): Record<string, string> {
+  const files: Record<string, string> = {}
+  for (const name of readdirSync(dir).filter(filter)) files[name] = readFileSync(join(dir, name)).toString('base64')
+  return files
+}
+
+/**
+ * Builds Silero inputs from real speech: a window of 576 samples at `frame`, and the
+ * recurrent state after running the frames before it, so the state is not all zeros.
+ */
+async function sileroCases(): Promise<ReferenceCase[]> {
+  const session = await ort.InferenceSession.create(join(MODELS_DIR, 'silero_vad_v5.onnx'), { intraOpNumThreads: 1 })
+  const { samples } = decodeWav(new Uint8Array(readFileSync(join(DATA_DIR, 'speech-16k-mono.wav'))))
+  const sr = new ort.Tensor('int64', BigInt64Array.of(16000n), [])
+  const window = (frame: number) => Float32Array.from(samples.subarray(frame * 512 - 64, frame * 512 + 512))
+
+  let state = new Float32Array(2 * 128)
+  for (let frame = 40; frame < 48; frame++) {
+    const result = await session.run({
+      input: new ort.Tensor('float32', window(frame), [1, 576]),
+      state: new ort.Tensor('float32', state, [2, 1, 128]),
+      sr,
+    })
+    state = Float32Array.from(result.stateN!.data as Float32Array)
+  }
+
+  const cases: ReferenceCase[] = []
+  const addCase = async (name: string, input: Float32Array, batch: number, inputState: Float32Array) => {
+    const result = await session.run({
+      input: new ort.Tensor('float32', input, [batch, 576]),
+      state: new ort.Tensor('float32', inputState, [2, batch, 128]),
+      sr,
+    })
+    cases.push({
+      name,
+      inputs: [
+        { name: 'input', datatype: 'FP32', shape: [batch, 576], data: Array.from(input) },
+        { name: 'state', datatype: 'FP32', shape: [2, batch, 128], data: Array.from(inputState) },
+        { name: 'sr', datatype: 'INT64', shape: [], data: [16000] },
+      ],
+      outputs: Object.fromEntries(
+        Object.entries(result).map(([outputName, tensor]) => [
+          outputName,
+          { shape: [...tensor.dims], data: Array.from(tensor.data as Float32Array) },
+        ]),
+      ),
+    })
+  }
+
+  await addCase('speech frame with carried state', window(48), 1, state)
+  const batchInput = new Float32Array(2 * 576)
+  batchInput.set(window(48), 0)
+  batchInput.set(window(100), 576)
+  await addCase('batch of two frames', batchInput, 2, new Float32Array(2 * 2 * 128))
+  await session.release()
+  return cases
+}
+
+export default async function setup(project: TestProject): Promise<void> {
+  project.provide('modelFiles', base64Files(MODELS_DIR, (name) => name.endsWith('.onnx') || name === 'manifest.json'))
+  project.provide('dataFiles', base64Files(DATA_DIR, (name) => name.endsWith('.wav') || name.endsWith('.json')))
+  project.provide('sileroReference', await sileroCases())
+}
