@@ -34,7 +34,8 @@ app.route('/v2', v2Routes)
 
 app.notFound((c) => {
   const error = new UnknownRouteError(`no route for ${c.req.method} ${c.req.path}`, {
-    accepted: 'POST /v1/vad, GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}, POST /v2/models/{name}/infer',
+    accepted:
+      'POST /v1/vad, GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}, POST /v2/models/{name}/infer',
   })
   return problemResponse(c, error)
 })

@@ -1,7 +1,6 @@
 import { z } from 'zod'
 
-const positiveIntegerString = (fallback: number) =>
-  z.coerce.number().int().positive().default(fallback)
+const positiveIntegerString = (fallback: number) => z.coerce.number().int().positive().default(fallback)
 
 /**
  * Worker configuration read from env bindings. Vars arrive as strings, so numbers

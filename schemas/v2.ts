@@ -25,9 +25,7 @@ export const inferRequestSchema = z.object({
   id: z.string().optional(),
   parameters: parametersSchema.optional(),
   inputs: z.array(inferInputSchema).min(1),
-  outputs: z
-    .array(z.object({ name: z.string().min(1), parameters: parametersSchema.optional() }))
-    .optional(),
+  outputs: z.array(z.object({ name: z.string().min(1), parameters: parametersSchema.optional() })).optional(),
 })
 export type InferRequest = z.infer<typeof inferRequestSchema>
 

@@ -23,8 +23,13 @@ function ensureApiToken(): void {
   console.log(`wrote a random API_TOKEN to ${DEV_VARS}`)
 }
 
-uploadModels({ bucket: BUCKET, target: 'local', manifestKey: MANIFEST_KEY })
-ensureApiToken()
+try {
+  uploadModels({ bucket: BUCKET, target: 'local', manifestKey: MANIFEST_KEY })
+  ensureApiToken()
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error)
+  process.exit(1)
+}
 
 const base = `http://${HOST}:${PORT}`
 console.log(`

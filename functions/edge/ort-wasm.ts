@@ -20,7 +20,11 @@ const PLACEHOLDER_BINARY = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0
 function isPlaceholder(source: unknown): boolean {
   const bytes =
     source instanceof Uint8Array ? source : source instanceof ArrayBuffer ? new Uint8Array(source) : undefined
-  return bytes !== undefined && bytes.byteLength === PLACEHOLDER_BINARY.byteLength && bytes.every((byte, i) => byte === PLACEHOLDER_BINARY[i])
+  return (
+    bytes !== undefined &&
+    bytes.byteLength === PLACEHOLDER_BINARY.byteLength &&
+    bytes.every((byte, i) => byte === PLACEHOLDER_BINARY[i])
+  )
 }
 
 let initialised: Promise<void> | undefined

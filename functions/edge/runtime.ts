@@ -46,7 +46,10 @@ export function edgeRuntime(env: Env): EdgeRuntime {
   const runtime = { config, registry, callPath: new CallPath(registry) }
   if (current) void current.runtime.registry.reset()
   current = { env, runtime }
-  logEvent('info', 'runtime_created', { manifestKey: config.MANIFEST_KEY, apiTokenConfigured: config.API_TOKEN !== undefined })
+  logEvent('info', 'runtime_created', {
+    manifestKey: config.MANIFEST_KEY,
+    apiTokenConfigured: config.API_TOKEN !== undefined,
+  })
   return runtime
 }
 

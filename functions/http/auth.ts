@@ -36,10 +36,13 @@ export function requireBearerToken(): MiddlewareHandler<AppEnv> {
     const header = c.req.header('Authorization')
     const match = header?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i)
     if (!match) {
-      throw new UnauthorizedError(header ? 'the Authorization header is not a Bearer token' : 'the Authorization header is missing', {
-        field: 'headers.authorization',
-        accepted: 'Authorization: Bearer <API_TOKEN>',
-      })
+      throw new UnauthorizedError(
+        header ? 'the Authorization header is not a Bearer token' : 'the Authorization header is missing',
+        {
+          field: 'headers.authorization',
+          accepted: 'Authorization: Bearer <API_TOKEN>',
+        },
+      )
     }
     if (!(await tokensEqual(match[1]!, expected))) {
       throw new UnauthorizedError('the bearer token is not valid', {

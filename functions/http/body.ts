@@ -48,11 +48,14 @@ export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S): 
   try {
     json = JSON.parse(text)
   } catch (error) {
-    throw new InvalidInputError(`the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, {
-      field: 'body',
-      accepted: 'a JSON document',
-      cause: error,
-    })
+    throw new InvalidInputError(
+      `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        field: 'body',
+        accepted: 'a JSON document',
+        cause: error,
+      },
+    )
   }
   const parsed = schema.safeParse(json)
   if (!parsed.success) throw invalidInputFromZod(parsed.error, 'body')

@@ -59,7 +59,8 @@ export function toProblem(error: unknown, instance: string, requestId?: string):
       requestId,
       field: error.field,
       accepted: error.accepted,
-      'invalid-params': error instanceof InvalidInputError && error.invalidParams.length > 0 ? error.invalidParams : undefined,
+      'invalid-params':
+        error instanceof InvalidInputError && error.invalidParams.length > 0 ? error.invalidParams : undefined,
       error: error.message,
     }
   }

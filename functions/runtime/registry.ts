@@ -15,6 +15,8 @@ export interface RegistryOptions {
   manifestKey: string
   /** Sessions kept at most; the least recently used one is released beyond that. */
   maxSessions?: number
+  /** How long a loaded manifest is used before it is read again, so published changes reach running isolates. */
+  manifestTtlMs?: number
 }
 
 /**
@@ -66,19 +68,33 @@ export class LoadedModel {
 export class ModelRegistry {
   readonly #options: Required<RegistryOptions>
   #manifest: Promise<Manifest> | undefined
+  #manifestLoadedAt = 0
   readonly #sessions = new Map<string, Promise<LoadedModel>>()
 
   constructor(options: RegistryOptions) {
-    this.#options = { maxSessions: 8, ...options }
+    this.#options = { maxSessions: 8, manifestTtlMs: 60_000, ...options }
   }
 
   get backend(): InferenceBackend {
     return this.#options.backend
   }
 
-  /** Loads and validates the manifest once; a failed load is retried on the next call. */
+  /**
+   * Loads and validates the manifest, reading it again once it is older than
+   * `manifestTtlMs`. A failed load is retried on the next call; while a previous
+   * manifest exists, a failed refresh keeps it rather than failing requests.
+   */
   manifest(): Promise<Manifest> {
-    this.#manifest ??= this.#loadManifest().catch((error: unknown) => {
+    const expired = Date.now() - this.#manifestLoadedAt > this.#options.manifestTtlMs
+    if (this.#manifest && !expired) return this.#manifest
+
+    const previous = this.#manifest
+    this.#manifestLoadedAt = Date.now()
+    this.#manifest = this.#loadManifest().catch((error: unknown) => {
+      if (previous) {
+        this.#manifest = previous
+        return previous
+      }
       this.#manifest = undefined
       throw error
     })

@@ -33,9 +33,7 @@ export type TensorMap = Record<string, Tensor>
 export function tensor<D extends Datatype>(datatype: D, shape: number[], data: TensorDataByType[D]): Tensor<D> {
   const count = elementCount(shape)
   if (count !== data.length) {
-    throw new TensorMismatchError(
-      `shape [${shape.join(', ')}] holds ${count} elements but ${data.length} were given`,
-    )
+    throw new TensorMismatchError(`shape [${shape.join(', ')}] holds ${count} elements but ${data.length} were given`)
   }
   return { datatype, shape, data }
 }

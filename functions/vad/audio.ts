@@ -31,7 +31,8 @@ const WAVE_FORMAT_PCM = 1
 const WAVE_FORMAT_IEEE_FLOAT = 3
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe
 
-const ACCEPTED_ENCODINGS = 'PCM integer 8, 16, 24 or 32 bits, or IEEE float 32 or 64 bits (plain or WAVE_FORMAT_EXTENSIBLE)'
+const ACCEPTED_ENCODINGS =
+  'PCM integer 8, 16, 24 or 32 bits, or IEEE float 32 or 64 bits (plain or WAVE_FORMAT_EXTENSIBLE)'
 
 /** Sample rates that the decoder accepts, in Hz. */
 export const MIN_SAMPLE_RATE_HZ = 8000
@@ -104,7 +105,9 @@ export function decodeWav(bytes: Uint8Array): DecodedWav {
     throw invalidWav(`the data chunk declares ${data.chunkSize} bytes but only ${data.samples.byteLength} are present`)
   }
   if (data.chunkSize % frameBytes !== 0 || data.chunkSize === 0) {
-    throw invalidWav(`the data chunk holds ${data.chunkSize} bytes, not a positive whole number of ${frameBytes}-byte frames`)
+    throw invalidWav(
+      `the data chunk holds ${data.chunkSize} bytes, not a positive whole number of ${frameBytes}-byte frames`,
+    )
   }
 
   const interleaved = float ? floatSamples(data.samples, bits) : (wav.getSamples(true, Float64Array) as Float64Array)

@@ -35,7 +35,11 @@ describe('400 invalid request', () => {
   })
 
   it('rejects NaN in samples', async () => {
-    await expectProblem(await postVad('{"samples": [0.1, NaN], "sampleRateHz": 16000}', 'application/json'), 400, 'body')
+    await expectProblem(
+      await postVad('{"samples": [0.1, NaN], "sampleRateHz": 16000}', 'application/json'),
+      400,
+      'body',
+    )
   })
 
   it('rejects a sample that is not a number', async () => {
@@ -68,7 +72,10 @@ describe('400 invalid request', () => {
   })
 
   it('rejects bytes that are not a WAV file', async () => {
-    const problem = await expectProblem(await postVad(new TextEncoder().encode('ID3 not really audio'), 'audio/wav'), 400)
+    const problem = await expectProblem(
+      await postVad(new TextEncoder().encode('ID3 not really audio'), 'audio/wav'),
+      400,
+    )
     expect(problem.field).toBe('body')
     expect(problem.accepted).toContain('PCM')
   })
@@ -92,7 +99,11 @@ describe('400 invalid request', () => {
 
 describe('401 unauthorized', () => {
   it('rejects a request without a token', async () => {
-    const response = await workerFetch('/v1/vad', { method: 'POST', headers: { 'Content-Type': 'audio/wav' }, body: dataFile('silence-16k.wav') })
+    const response = await workerFetch('/v1/vad', {
+      method: 'POST',
+      headers: { 'Content-Type': 'audio/wav' },
+      body: dataFile('silence-16k.wav'),
+    })
     await expectProblem(response, 401, 'headers.authorization')
     expect(response.headers.get('WWW-Authenticate')).toContain('Bearer')
   })
@@ -107,7 +118,9 @@ describe('401 unauthorized', () => {
   })
 
   it('rejects another scheme', async () => {
-    const response = await workerFetch('/v2/models/silero-vad', { headers: { Authorization: `Basic ${btoa(`user:${env.API_TOKEN}`)}` } })
+    const response = await workerFetch('/v2/models/silero-vad', {
+      headers: { Authorization: `Basic ${btoa(`user:${env.API_TOKEN}`)}` },
+    })
     await expectProblem(response, 401)
   })
 
@@ -134,7 +147,10 @@ describe('401 unauthorized', () => {
 
 describe('404 not found', () => {
   it('rejects an unknown route', async () => {
-    const problem = await expectProblem(await workerFetch('/v1/transcribe', { method: 'POST', headers: authorized() }), 404)
+    const problem = await expectProblem(
+      await workerFetch('/v1/transcribe', { method: 'POST', headers: authorized() }),
+      404,
+    )
     expect(problem.accepted).toContain('/v1/vad')
   })
 
@@ -149,7 +165,11 @@ describe('404 not found', () => {
   })
 
   it('rejects an unknown model version', async () => {
-    await expectProblem(await workerFetch('/v2/models/silero-vad/versions/v1', { headers: authorized() }), 404, 'version')
+    await expectProblem(
+      await workerFetch('/v2/models/silero-vad/versions/v1', { headers: authorized() }),
+      404,
+      'version',
+    )
   })
 })
 
@@ -183,7 +203,8 @@ describe('413 payload too large', () => {
     const bytes = overLimit()
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (let offset = 0; offset < bytes.byteLength; offset += 65536) controller.enqueue(bytes.slice(offset, offset + 65536))
+        for (let offset = 0; offset < bytes.byteLength; offset += 65536)
+          controller.enqueue(bytes.slice(offset, offset + 65536))
         controller.close()
       },
     })
@@ -206,7 +227,10 @@ describe('415 unsupported media type', () => {
   })
 
   it('rejects a missing content type', async () => {
-    await expectProblem(await workerFetch('/v1/vad', { method: 'POST', headers: authorized(), body: dataFile('silence-16k.wav') }), 415)
+    await expectProblem(
+      await workerFetch('/v1/vad', { method: 'POST', headers: authorized(), body: dataFile('silence-16k.wav') }),
+      415,
+    )
   })
 
   it('rejects ADPCM audio', async () => {
@@ -232,12 +256,20 @@ describe('503 service unavailable', () => {
       headers: { Authorization: 'Bearer anything', 'Content-Type': 'audio/wav' },
       body: dataFile('silence-16k.wav'),
     })
-    const response = await worker.fetch(request, { ...env, API_TOKEN: undefined } as unknown as Env, {} as ExecutionContext)
+    const response = await worker.fetch(
+      request,
+      { ...env, API_TOKEN: undefined } as unknown as Env,
+      {} as ExecutionContext,
+    )
     const problem = await expectProblem(response, 503)
     expect(problem.detail).toContain('API_TOKEN')
     expect(errors.some((line) => line.includes('"event":"api_token_missing"'))).toBe(true)
 
-    const health = await worker.fetch(new Request('http://localhost/v2/health/live'), { ...env, API_TOKEN: undefined } as unknown as Env, {} as ExecutionContext)
+    const health = await worker.fetch(
+      new Request('http://localhost/v2/health/live'),
+      { ...env, API_TOKEN: undefined } as unknown as Env,
+      {} as ExecutionContext,
+    )
     expect(health.status).toBe(200)
     await resetEdgeRuntime()
   })

@@ -8,27 +8,10 @@ import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { TestProject } from 'vitest/node'
 import { decodeWav } from '../../functions/vad/audio.ts'
+import type { ReferenceCase } from '../provided.ts'
 
 const MODELS_DIR = 'models'
 const DATA_DIR = 'test/data'
-
-/** A v2 inference request and the output that onnxruntime-node computed for it. */
-export interface ReferenceCase {
-  name: string
-  inputs: Array<{ name: string; datatype: 'FP32' | 'INT64'; shape: number[]; data: number[] }>
-  outputs: Record<string, { shape: number[]; data: number[] }>
-}
-
-declare module 'vitest' {
-  interface ProvidedContext {
-    /** Model files and the manifest by their path under models/, base64. */
-    modelFiles: Record<string, string>
-    /** Files of test/data by name, base64. */
-    dataFiles: Record<string, string>
-    /** Silero VAD inputs with onnxruntime-node outputs. */
-    sileroReference: ReferenceCase[]
-  }
-}
 
 function base64Files(dir: string, filter: (name: string) => boolean): Record<string, string> {
   const files: Record<string, string> = {}
@@ -89,7 +72,13 @@ async function sileroCases(): Promise<ReferenceCase[]> {
 }
 
 export default async function setup(project: TestProject): Promise<void> {
-  project.provide('modelFiles', base64Files(MODELS_DIR, (name) => name.endsWith('.onnx') || name === 'manifest.json'))
-  project.provide('dataFiles', base64Files(DATA_DIR, (name) => name.endsWith('.wav') || name.endsWith('.json')))
+  project.provide(
+    'modelFiles',
+    base64Files(MODELS_DIR, (name) => name.endsWith('.onnx') || name === 'manifest.json'),
+  )
+  project.provide(
+    'dataFiles',
+    base64Files(DATA_DIR, (name) => name.endsWith('.wav') || name.endsWith('.json')),
+  )
   project.provide('sileroReference', await sileroCases())
 }

@@ -3,6 +3,7 @@ import { exports } from 'cloudflare:workers'
 import { inject } from 'vitest'
 import { resetEdgeRuntime } from '../../functions/edge/runtime.ts'
 import type { Manifest } from '../../schemas/manifest.ts'
+import type {} from '../provided.ts'
 
 /** Decodes base64 into bytes. */
 export function fromBase64(text: string): Uint8Array {
@@ -38,9 +39,12 @@ export async function freshWorker(): Promise<void> {
   await seedModels()
 }
 
+/** The Worker's default export, as the test runtime exposes it. */
+const worker = (exports as unknown as { default: Fetcher }).default
+
 /** Sends a request to the Worker's own fetch handler. */
 export function workerFetch(path: string, init?: RequestInit): Promise<Response> {
-  return exports.default.fetch(new Request(`http://localhost${path}`, init))
+  return worker.fetch(new Request(`http://localhost${path}`, init))
 }
 
 /** Headers with the test API token. */

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import type { InferResponse, ModelMetadata } from '../../schemas/v2.ts'
+import type {} from '../provided.ts'
 import { authorized, freshWorker, manifest, type ProblemBody, workerFetch } from './helpers.ts'
 
 /** Largest absolute difference allowed between onnxruntime-web and onnxruntime-node outputs. */
@@ -87,10 +88,32 @@ describe('v2 infer against onnxruntime-node', () => {
     const nest = (data: number[], rows: number) =>
       Array.from({ length: rows }, (_, row) => data.slice((row * data.length) / rows, ((row + 1) * data.length) / rows))
     const nestedState = nest(state!.data, 2).map((plane) => nest(plane, 1))
-    const response = await infer({ inputs: [{ ...input, data: nest(input!.data, 1) }, { ...state, data: nestedState }, sr] })
+    const response = await infer({
+      inputs: [{ ...input, data: nest(input!.data, 1) }, { ...state, data: nestedState }, sr],
+    })
     const body = (await response.json()) as InferResponse
     const output = body.outputs.find((tensor) => tensor.name === 'output')!
-    expect(maxAbsDifference(output.data as number[], speechCase.outputs.output!.data)).toBeLessThanOrEqual(OUTPUT_TOLERANCE)
+    expect(maxAbsDifference(output.data as number[], speechCase.outputs.output!.data)).toBeLessThanOrEqual(
+      OUTPUT_TOLERANCE,
+    )
+  })
+
+  it('accepts a body without Content-Type, as Triton clients send it', async () => {
+    const response = await workerFetch('/v2/models/silero-vad/infer', {
+      method: 'POST',
+      headers: authorized(),
+      body: new TextEncoder().encode(JSON.stringify({ inputs: speechCase.inputs })),
+    })
+    expect(response.status).toBe(200)
+  })
+
+  it('rejects binary tensor data', async () => {
+    const response = await workerFetch('/v2/models/silero-vad/infer', {
+      method: 'POST',
+      headers: authorized({ 'Inference-Header-Content-Length': '120', 'Content-Type': 'application/octet-stream' }),
+      body: new Uint8Array(200),
+    })
+    expect(response.status).toBe(415)
   })
 
   it('returns only the requested outputs', async () => {
@@ -112,7 +135,10 @@ describe('v2 infer validation', () => {
   const [input, state, sr] = speechCase.inputs
 
   it('rejects a wrong datatype', async () => {
-    const problem = await expectInvalid({ inputs: [input, state, { ...sr, datatype: 'INT32' }] }, 'body.inputs.2.datatype')
+    const problem = await expectInvalid(
+      { inputs: [input, state, { ...sr, datatype: 'INT32' }] },
+      'body.inputs.2.datatype',
+    )
     expect(problem.accepted).toBe('INT64 []')
   })
 
@@ -135,7 +161,10 @@ describe('v2 infer validation', () => {
   })
 
   it('rejects an unknown input', async () => {
-    await expectInvalid({ inputs: [input, state, sr, { name: 'extra', shape: [1], datatype: 'FP32', data: [1] }] }, 'body.inputs.3')
+    await expectInvalid(
+      { inputs: [input, state, sr, { name: 'extra', shape: [1], datatype: 'FP32', data: [1] }] },
+      'body.inputs.3',
+    )
   })
 
   it('rejects a non-integer INT64 element', async () => {

@@ -64,7 +64,10 @@ describe('POST /v1/vad with other WAV layouts', () => {
     ['32-bit PCM', { sampleRateHz: 16000, channels: 1, encoding: 'pcm32' }],
     ['32-bit float stereo', { sampleRateHz: 16000, channels: 2, encoding: 'float32' }],
     ['64-bit float', { sampleRateHz: 16000, channels: 1, encoding: 'float64' }],
-    ['extensible float with extra chunks', { sampleRateHz: 16000, channels: 2, encoding: 'float32', extensible: true, extraChunks: true }],
+    [
+      'extensible float with extra chunks',
+      { sampleRateHz: 16000, channels: 2, encoding: 'float32', extensible: true, extraChunks: true },
+    ],
     ['extensible 16-bit PCM', { sampleRateHz: 16000, channels: 1, encoding: 'pcm16', extensible: true }],
   ]
 
@@ -82,7 +85,10 @@ describe('POST /v1/vad with other WAV layouts', () => {
 
   it('reads 8 kHz audio', async () => {
     // Averaging each pair of samples low-passes the audio before halving its rate.
-    const halfRate = Float32Array.from({ length: Math.floor(mono.length / 2) }, (_, i) => (mono[2 * i]! + mono[2 * i + 1]!) / 2)
+    const halfRate = Float32Array.from(
+      { length: Math.floor(mono.length / 2) },
+      (_, i) => (mono[2 * i]! + mono[2 * i + 1]!) / 2,
+    )
     const response = await postWav(encodeWav([halfRate], { sampleRateHz: 8000, channels: 1, encoding: 'pcm16' }))
     expect(response.status).toBe(200)
     const result = (await response.json()) as VadResponse

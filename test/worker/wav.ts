@@ -84,7 +84,8 @@ export function encodeWav(channelSamples: Float32Array[], options: WavOptions): 
   }
 
   const chunks: Uint8Array[] = []
-  if (options.extraChunks) chunks.push(chunk('LIST', new TextEncoder().encode('INFOISFT\u0005\u0000\u0000\u0000test\u0000')))
+  if (options.extraChunks)
+    chunks.push(chunk('LIST', new TextEncoder().encode('INFOISFT\u0005\u0000\u0000\u0000test\u0000')))
   chunks.push(chunk('fmt ', fmt))
   if (options.extraChunks) chunks.push(chunk('junk', new Uint8Array(7)))
   chunks.push(chunk('data', data))

@@ -1,10 +1,10 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { inferRequestSchema } from '../../../schemas/v2.ts'
-import { UnknownModelError } from '../../runtime/errors.ts'
+import { UnknownModelError, UnsupportedMediaTypeError } from '../../runtime/errors.ts'
 import { formatServerTiming } from '../../runtime/timing.ts'
 import { inferFunction, modelMetadata } from '../../v2/infer.ts'
 import { requireBearerToken } from '../auth.ts'
-import { readJsonBody, requireMediaType } from '../body.ts'
+import { mediaType, readJsonBody, requireMediaType } from '../body.ts'
 import type { AppEnv } from '../context.ts'
 import { methodNotAllowed } from '../methods.ts'
 
@@ -56,7 +56,7 @@ for (const path of modelPaths) {
     const { registry, callPath } = c.get('runtime')
     const modelName = c.req.param('name')
     requireVersion((await registry.entry(modelName)).version, c.req.param('version'))
-    requireMediaType(c, ['application/json'])
+    requireJsonInferBody(c)
     const request = await readJsonBody(c, inferRequestSchema)
 
     const { output, timer } = await callPath.call(inferFunction, { modelName, request }, c.get('requestId'))
@@ -65,6 +65,20 @@ for (const path of modelPaths) {
     return c.json(output)
   })
   v2Routes.all(`${path}/infer`, methodNotAllowed(['POST']))
+}
+
+/**
+ * Accepts JSON tensor bodies, with or without a Content-Type header: Triton's HTTP
+ * client sends none. The binary tensor data extension is not supported.
+ */
+function requireJsonInferBody(c: Context): void {
+  if (c.req.header('Inference-Header-Content-Length') !== undefined) {
+    throw new UnsupportedMediaTypeError('the binary tensor data extension is not supported', {
+      field: 'headers.inference-header-content-length',
+      accepted: 'JSON tensor data (binary_data=False in Triton clients)',
+    })
+  }
+  if (mediaType(c) !== '') requireMediaType(c, ['application/json'])
 }
 
 /** Rejects a version path segment that names another version than the one served. */

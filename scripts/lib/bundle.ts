@@ -1,0 +1,48 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { runWrangler } from './wrangler.ts'
+
+/** A module of the bundle that `wrangler deploy --dry-run` writes. */
+export interface BundleModule {
+  type: 'ESModule' | 'CompiledWasm'
+  path: string
+  contents: Uint8Array
+}
+
+/** Builds the production bundle into `outDir` without uploading it. */
+export function buildBundle(outDir: string): void {
+  runWrangler(['deploy', '--dry-run', '--outdir', outDir])
+}
+
+/**
+ * Lists the modules of a built bundle for Miniflare: the entry as an ES module and
+ * each .wasm as a precompiled module. Miniflare's automatic module collection
+ * cannot follow ORT's dynamic `import(url)`, so the list is given explicitly.
+ */
+export function bundleModules(outDir: string): BundleModule[] {
+  const wasm = readdirSync(outDir).filter((name) => name.endsWith('.wasm'))
+  return [
+    { type: 'ESModule', path: 'index.js', contents: readFileSync(join(outDir, 'index.js')) },
+    ...wasm.map((name) => ({ type: 'CompiledWasm' as const, path: name, contents: readFileSync(join(outDir, name)) })),
+  ]
+}
+
+/** Raw and gzip sizes of the uploaded files (the entry and the .wasm modules). */
+export function bundleSize(outDir: string): { rawBytes: number; gzipBytes: number } {
+  let rawBytes = 0
+  let gzipBytes = 0
+  for (const name of readdirSync(outDir).filter((file) => file === 'index.js' || file.endsWith('.wasm'))) {
+    const path = join(outDir, name)
+    rawBytes += statSync(path).size
+    gzipBytes += gzipSync(readFileSync(path)).byteLength
+  }
+  return { rawBytes, gzipBytes }
+}
+
+/** The `compatibility_date` of wrangler.toml. */
+export function compatibilityDate(configPath = 'wrangler.toml'): string {
+  const match = readFileSync(configPath, 'utf8').match(/^compatibility_date\s*=\s*"([^"]+)"/m)
+  if (!match) throw new Error(`${configPath} has no compatibility_date`)
+  return match[1]!
+}

@@ -1,0 +1,19 @@
+/** Values that the global setup computes in Node and the workerd tests read with `inject`. */
+
+/** A v2 inference request and the output that onnxruntime-node computed for it. */
+export interface ReferenceCase {
+  name: string
+  inputs: Array<{ name: string; datatype: 'FP32' | 'INT64'; shape: number[]; data: number[] }>
+  outputs: Record<string, { shape: number[]; data: number[] }>
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    /** Model files and the manifest by their path under models/, base64. */
+    modelFiles: Record<string, string>
+    /** Files of test/data by name, base64. */
+    dataFiles: Record<string, string>
+    /** Silero VAD inputs with onnxruntime-node outputs. */
+    sileroReference: ReferenceCase[]
+  }
+}
