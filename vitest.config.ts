@@ -6,6 +6,8 @@ const TEST_MAX_BODY_BYTES = 4 * 1024 * 1024
 
 export default defineConfig({
   test: {
+    // Request logs of passing tests are noise; failing tests still show theirs.
+    silent: 'passed-only',
     projects: [
       {
         // Integration tests inside workerd, through the Worker's own fetch handler.

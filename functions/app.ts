@@ -35,7 +35,8 @@ app.route('/v2', v2Routes)
 app.notFound((c) => {
   const error = new UnknownRouteError(`no route for ${c.req.method} ${c.req.path}`, {
     accepted:
-      'POST /v1/vad, GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}, POST /v2/models/{name}/infer',
+      'POST /v1/vad, GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}[/versions/{version}], ' +
+      'GET /v2/models/{name}[/versions/{version}]/ready, POST /v2/models/{name}[/versions/{version}]/infer',
   })
   return problemResponse(c, error)
 })

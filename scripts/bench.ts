@@ -1,19 +1,19 @@
 /**
  * `npm run bench`: builds the production bundle, serves it in Miniflare, and
- * measures /v1/vad on a 5 s clip of real speech: cold first request, warm
- * latency, and the model run against onnxruntime-node (one intra-op thread)
- * running the same pipeline in this process. Prints one table; numbers depend
- * on the machine, so compare ratios measured in one run.
+ * measures /v1/vad on a 5 s clip of real speech. It reports the cold first
+ * request, warm latency, and the model run time against onnxruntime-node (one
+ * intra-op thread) running the same pipeline in this process. Numbers depend on
+ * the machine, so compare ratios measured in one run.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
+import type { Miniflare } from 'miniflare'
 import { CallPath } from '../functions/runtime/call.ts'
 import { ModelRegistry } from '../functions/runtime/registry.ts'
 import { vadParametersSchema } from '../schemas/vad.ts'
 import { vadFunction } from '../functions/vad/pipeline.ts'
-import { buildBundle, bundleModules, bundleSize, compatibilityDate } from './lib/bundle.ts'
+import { buildBundle, bundleSize, serveBundle } from './lib/bundle.ts'
 import { MANIFEST_PATH, modelPath, readManifest } from './lib/models.ts'
 import { FileModelStore } from './node/file-store.ts'
 import { OrtNodeBackend } from './node/ort-node-backend.ts'
@@ -53,20 +53,13 @@ function serverTiming(response: Response): Record<string, number> {
   return spans
 }
 
-async function startWorker(outDir: string): Promise<Miniflare> {
-  const miniflare = new Miniflare(
-    convertV4MiniflareOptions({
-      modules: bundleModules(outDir),
-      compatibilityDate: compatibilityDate(),
-      r2Buckets: ['MODELS'],
-      bindings: { API_TOKEN, MAX_BODY_BYTES: '16777216', MAX_AUDIO_SECONDS: '600', MANIFEST_KEY: 'manifest.json' },
-    }),
-  )
-  const bucket = await miniflare.getR2Bucket('MODELS')
-  for (const model of readManifest().models) await bucket.put(model.key, readFileSync(modelPath(model)))
-  await bucket.put('manifest.json', readFileSync(MANIFEST_PATH))
-  await miniflare.ready
-  return miniflare
+function startWorker(outDir: string): Promise<Miniflare> {
+  return serveBundle(outDir, {
+    API_TOKEN,
+    MAX_BODY_BYTES: '16777216',
+    MAX_AUDIO_SECONDS: '600',
+    MANIFEST_KEY: 'manifest.json',
+  })
 }
 
 async function timedRequest(

@@ -33,13 +33,15 @@ try {
 
 const base = `http://${HOST}:${PORT}`
 console.log(`
-Serving on ${base}. Try, from another terminal in this folder:
+Starting wrangler dev on ${base}. Once it prints "Ready", try from another
+terminal in this folder:
 
   TOKEN=$(sed -n 's/^API_TOKEN=//p' ${DEV_VARS})
   curl -sS ${base}/v1/vad -H "Authorization: Bearer $TOKEN" \\
     -H 'Content-Type: audio/wav' --data-binary @test/data/speech-16k-mono.wav
 
-Fire a cron trigger with: curl '${base}/__scheduled?cron=*+*+*+*+*'
+Fire the cron trigger (it loads and verifies every model) with:
+  curl '${base}/__scheduled?cron=*/30+*+*+*+*'
 `)
 
 const wrangler = spawnWrangler(['dev', '--ip', HOST, '--port', String(PORT), '--test-scheduled'])

@@ -5,9 +5,8 @@
  * imported statically and wrangler bundles it as a precompiled
  * `WebAssembly.Module`. ONNX Runtime 1.31 has no hook to accept such a module: its
  * Emscripten glue always calls `WebAssembly.instantiate(bytes, imports)`. We hand
- * it a placeholder `wasmBinary` and, only while the runtime initialises, answer the
- * instantiate call that carries the placeholder with an instance of the
- * precompiled module. Setting `wasmBinary` with one thread also makes ORT use the
+ * it a placeholder `wasmBinary` and, only while the runtime initialises, redirect
+ * the instantiate call that carries the placeholder to the precompiled module. Setting `wasmBinary` with one thread also makes ORT use the
  * glue embedded in its bundle, which it otherwise looks up via `import.meta.url`
  * (undefined in workerd).
  */
@@ -18,8 +17,9 @@ import ortWasmModule from 'onnxruntime-web/ort-wasm-simd-threaded.wasm'
 const PLACEHOLDER_BINARY = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])
 
 function isPlaceholder(source: unknown): boolean {
-  const bytes =
-    source instanceof Uint8Array ? source : source instanceof ArrayBuffer ? new Uint8Array(source) : undefined
+  let bytes: Uint8Array | undefined
+  if (source instanceof Uint8Array) bytes = source
+  else if (source instanceof ArrayBuffer) bytes = new Uint8Array(source)
   return (
     bytes !== undefined &&
     bytes.byteLength === PLACEHOLDER_BINARY.byteLength &&

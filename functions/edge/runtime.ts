@@ -6,7 +6,7 @@ import { ModelRegistry } from '../runtime/registry.ts'
 import { OrtWebBackend } from './ort-web-backend.ts'
 import { R2ModelStore } from './r2-store.ts'
 
-/** What every request of one isolate shares: validated config, model registry, call path. */
+/** State shared by every request of one isolate: validated config, model registry, call path. */
 export interface EdgeRuntime {
   config: EdgeConfig
   registry: ModelRegistry
@@ -53,7 +53,7 @@ export function edgeRuntime(env: Env): EdgeRuntime {
   return runtime
 }
 
-/** Releases every cached session and forgets the runtime; used by tests. */
+/** Releases every cached session and drops the runtime, so the next request builds a new one. Tests use it. */
 export async function resetEdgeRuntime(): Promise<void> {
   const previous = current
   current = undefined

@@ -11,7 +11,10 @@ export function logRequests(): MiddlewareHandler<AppEnv> {
     const started = performance.now()
     await next()
     const status = c.res.status
-    logEvent(status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info', 'request_finished', {
+    let level: 'info' | 'warn' | 'error' = 'info'
+    if (status >= 500) level = 'error'
+    else if (status >= 400) level = 'warn'
+    logEvent(level, 'request_finished', {
       requestId: c.get('requestId'),
       method: c.req.method,
       path: c.req.path,

@@ -6,9 +6,9 @@ import type { AppEnv } from './context.ts'
 const encoder = new TextEncoder()
 
 /**
- * Compares two strings in time that depends only on their lengths' maximum, not
- * on where they first differ. Both are hashed first, so the comparison covers
- * equal-length digests and the token's length does not leak either.
+ * Compares a presented token with the expected one in constant time. Both are
+ * hashed first, so the comparison runs over equal-length digests and does not
+ * reveal the expected token's length either.
  */
 async function tokensEqual(presented: string, expected: string): Promise<boolean> {
   const [a, b] = await Promise.all([

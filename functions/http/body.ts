@@ -24,7 +24,7 @@ export function limitBodySize(): MiddlewareHandler<AppEnv> {
   }
 }
 
-/** The media type of the request without parameters, in lower case ("" when absent). */
+/** Returns the media type of the request without parameters, in lower case ("" when absent). */
 export function mediaType(c: Context): string {
   return (c.req.header('Content-Type') ?? '').split(';', 1)[0]!.trim().toLowerCase()
 }

@@ -3,7 +3,7 @@ import { describeError, logEvent } from './log.ts'
 import type { LoadedModel, ModelRegistry } from './registry.ts'
 import { Timer } from './timing.ts'
 
-/** What a function gets besides its input. */
+/** Context a function receives besides its input. */
 export interface FunctionContext {
   /**
    * Resolves the function's verified model, loading it on first use. Pipelines

@@ -11,7 +11,7 @@ export abstract class EdgeError extends Error {
   abstract readonly title: string
   /** Path of the offending field in the request, when there is one. */
   readonly field?: string
-  /** What the field or request accepts, for the client to correct it. */
+  /** Values or forms that the field accepts, for the client to correct the request. */
   readonly accepted?: string
 
   constructor(message: string, options: { field?: string; accepted?: string; cause?: unknown } = {}) {

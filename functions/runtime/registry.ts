@@ -146,7 +146,7 @@ export class ModelRegistry {
     return loading
   }
 
-  /** Releases every session and forgets the manifest; tests and maintenance use it. */
+  /** Releases every session and drops the cached manifest. Tests and maintenance use it. */
   async reset(): Promise<void> {
     const loaded = [...this.#sessions.values()]
     this.#sessions.clear()

@@ -5,7 +5,7 @@ export interface StoredObject {
 }
 
 /**
- * Where models and the manifest live: an R2 bucket in the Worker, local files or
+ * Storage of models and the manifest: an R2 bucket in the Worker, local files or
  * an S3-compatible bucket in the batch runner.
  */
 export interface ModelStore {

@@ -1,7 +1,7 @@
 import type { Datatype, TensorSpec } from '../../schemas/manifest.ts'
 import { TensorMismatchError } from './errors.ts'
 
-/** Typed array that holds the elements of each datatype. */
+/** Typed array that contains the elements of each datatype. */
 export interface TensorDataByType {
   BOOL: Uint8Array
   UINT8: Uint8Array
@@ -33,7 +33,7 @@ export type TensorMap = Record<string, Tensor>
 export function tensor<D extends Datatype>(datatype: D, shape: number[], data: TensorDataByType[D]): Tensor<D> {
   const count = elementCount(shape)
   if (count !== data.length) {
-    throw new TensorMismatchError(`shape [${shape.join(', ')}] holds ${count} elements but ${data.length} were given`)
+    throw new TensorMismatchError(`shape [${shape.join(', ')}] needs ${count} elements but ${data.length} were given`)
   }
   return { datatype, shape, data }
 }

@@ -56,7 +56,7 @@ function allocate(datatype: Datatype, length: number): Tensor['data'] {
 }
 
 /**
- * Converts one v2 input to a tensor, checking that the data holds exactly the
+ * Converts one v2 input to a tensor, checking that the data contains exactly the
  * shape's element count and that every element fits the datatype.
  *
  * @throws {TensorMismatchError} with the path of the first bad element.

@@ -106,7 +106,7 @@ export function decodeWav(bytes: Uint8Array): DecodedWav {
   }
   if (data.chunkSize % frameBytes !== 0 || data.chunkSize === 0) {
     throw invalidWav(
-      `the data chunk holds ${data.chunkSize} bytes, not a positive whole number of ${frameBytes}-byte frames`,
+      `the data chunk size ${data.chunkSize} is not a positive multiple of the ${frameBytes}-byte frame size`,
     )
   }
 

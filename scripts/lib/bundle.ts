@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
+import { MANIFEST_PATH, modelPath, readManifest } from './models.ts'
 import { runWrangler } from './wrangler.ts'
 
 /** A module of the bundle that `wrangler deploy --dry-run` writes. */
@@ -40,9 +42,30 @@ export function bundleSize(outDir: string): { rawBytes: number; gzipBytes: numbe
   return { rawBytes, gzipBytes }
 }
 
-/** The `compatibility_date` of wrangler.toml. */
+/** Reads the `compatibility_date` of wrangler.toml. */
 export function compatibilityDate(configPath = 'wrangler.toml'): string {
   const match = readFileSync(configPath, 'utf8').match(/^compatibility_date\s*=\s*"([^"]+)"/m)
   if (!match) throw new Error(`${configPath} has no compatibility_date`)
   return match[1]!
+}
+
+/**
+ * Serves a built bundle in plain Miniflare, under the production runtime's rules,
+ * with an R2 bucket seeded from models/ and the given bindings.
+ */
+export async function serveBundle(outDir: string, bindings: Record<string, string>): Promise<Miniflare> {
+  // Miniflare 5 takes a new options shape; the converter accepts the v4 one.
+  const miniflare = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: bundleModules(outDir),
+      compatibilityDate: compatibilityDate(),
+      r2Buckets: ['MODELS'],
+      bindings,
+    }),
+  )
+  const bucket = await miniflare.getR2Bucket('MODELS')
+  for (const model of readManifest().models) await bucket.put(model.key, readFileSync(modelPath(model)))
+  await bucket.put(bindings.MANIFEST_KEY ?? 'manifest.json', readFileSync(MANIFEST_PATH))
+  await miniflare.ready
+  return miniflare
 }

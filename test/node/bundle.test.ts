@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { convertV4MiniflareOptions, Miniflare } from 'miniflare'
+import type { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildBundle, bundleModules, bundleSize, compatibilityDate } from '../../scripts/lib/bundle.ts'
-import { MANIFEST_PATH, modelPath, readManifest } from '../../scripts/lib/models.ts'
+import { buildBundle, bundleSize, serveBundle } from '../../scripts/lib/bundle.ts'
 
 /** Paid-plan limit on a Worker's compressed size. */
 const PAID_PLAN_GZIP_LIMIT_BYTES = 10 * 1024 * 1024
@@ -24,19 +23,12 @@ beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'onnx-edge-bundle-'))
   buildBundle(outDir)
 
-  // Miniflare 5 takes a new options shape; the converter accepts the familiar v4 one.
-  miniflare = new Miniflare(
-    convertV4MiniflareOptions({
-      modules: bundleModules(outDir),
-      compatibilityDate: compatibilityDate(),
-      r2Buckets: ['MODELS'],
-      bindings: { API_TOKEN, MAX_BODY_BYTES: '16777216', MAX_AUDIO_SECONDS: '600', MANIFEST_KEY: 'manifest.json' },
-    }),
-  )
-  const bucket = await miniflare.getR2Bucket('MODELS')
-  const manifest = readManifest()
-  for (const model of manifest.models) await bucket.put(model.key, readFileSync(modelPath(model)))
-  await bucket.put('manifest.json', readFileSync(MANIFEST_PATH))
+  miniflare = await serveBundle(outDir, {
+    API_TOKEN,
+    MAX_BODY_BYTES: '16777216',
+    MAX_AUDIO_SECONDS: '600',
+    MANIFEST_KEY: 'manifest.json',
+  })
 })
 
 afterAll(async () => {

@@ -17,7 +17,7 @@ export function dataFile(name: string): Uint8Array {
   return fromBase64(file)
 }
 
-/** The committed manifest, parsed. */
+/** Parses the committed manifest. */
 export function manifest(): Manifest {
   return JSON.parse(new TextDecoder().decode(fromBase64(inject('modelFiles')['manifest.json']!))) as Manifest
 }
