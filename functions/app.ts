@@ -9,6 +9,8 @@ import { methodNotAllowed } from './http/methods.ts'
 import { problemResponse } from './http/problem.ts'
 import { v2Routes } from './http/routes/v2.ts'
 import { vadRoutes } from './http/routes/vad.ts'
+import { digitsRoutes } from './http/routes/digits.ts'
+import { facesRoutes } from './http/routes/faces.ts'
 import { UnknownRouteError } from './runtime/errors.ts'
 
 /**
@@ -29,13 +31,17 @@ app.use(limitBodySize())
 app.use('/v1/*', requireBearerToken())
 app.route('/v1/vad', vadRoutes)
 app.all('/v1/vad', methodNotAllowed(['POST']))
+app.route('/v1/faces', facesRoutes)
+app.all('/v1/faces', methodNotAllowed(['POST']))
+app.route('/v1/digits', digitsRoutes)
+app.all('/v1/digits', methodNotAllowed(['POST']))
 
 app.route('/v2', v2Routes)
 
 app.notFound((c) => {
   const error = new UnknownRouteError(`no route for ${c.req.method} ${c.req.path}`, {
     accepted:
-      'POST /v1/vad, GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}[/versions/{version}], ' +
+      'POST /v1/vad, POST /v1/faces, POST /v1/digits, GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}[/versions/{version}], ' +
       'GET /v2/models/{name}[/versions/{version}]/ready, POST /v2/models/{name}[/versions/{version}]/infer',
   })
   return problemResponse(c, error)

@@ -11,6 +11,7 @@ export const envSchema = z.object({
   API_TOKEN: z.string().min(1).optional(),
   MAX_BODY_BYTES: positiveIntegerString(16 * 1024 * 1024),
   MAX_AUDIO_SECONDS: positiveIntegerString(600),
+  MAX_IMAGE_PIXELS: positiveIntegerString(12_000_000),
   MANIFEST_KEY: z.string().min(1).default('manifest.json'),
 })
 

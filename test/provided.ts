@@ -1,3 +1,5 @@
+import type { FacesResponse } from '../schemas/faces.ts'
+
 /** Values that the global setup computes in Node and the workerd tests read with `inject`. */
 
 /** A v2 inference request and the output that onnxruntime-node computed for it. */
@@ -15,5 +17,7 @@ declare module 'vitest' {
     dataFiles: Record<string, string>
     /** Silero VAD inputs with onnxruntime-node outputs. */
     sileroReference: ReferenceCase[]
+    /** /v1/faces answers computed in Node with onnxruntime-node (minScore 0.1), by test/data file name. */
+    faceReference: Record<string, FacesResponse>
   }
 }

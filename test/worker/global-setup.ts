@@ -8,15 +8,50 @@ import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { TestProject } from 'vitest/node'
 import { decodeWav } from '../../functions/vad/audio.ts'
+import { facesFunction } from '../../functions/faces/pipeline.ts'
+import { CallPath } from '../../functions/runtime/call.ts'
+import { ModelRegistry } from '../../functions/runtime/registry.ts'
+import { faceParametersSchema, type FacesResponse } from '../../schemas/faces.ts'
+import { MANIFEST_PATH, modelPath, readManifest } from '../../scripts/lib/models.ts'
+import { FileModelStore } from '../../scripts/node/file-store.ts'
+import { OrtNodeBackend } from '../../scripts/node/ort-node-backend.ts'
 import type { ReferenceCase } from '../provided.ts'
 
 const MODELS_DIR = 'models'
 const DATA_DIR = 'test/data'
 
-function base64Files(dir: string, filter: (name: string) => boolean): Record<string, string> {
+/** Reads the files of `dir` that pass `filter` as base64, keyed by `prefix` + name. */
+function base64Files(dir: string, filter: (name: string) => boolean, prefix = ''): Record<string, string> {
   const files: Record<string, string> = {}
-  for (const name of readdirSync(dir).filter(filter)) files[name] = readFileSync(join(dir, name)).toString('base64')
+  for (const name of readdirSync(dir).filter(filter)) {
+    files[prefix + name] = readFileSync(join(dir, name)).toString('base64')
+  }
   return files
+}
+
+const DATA_EXTENSIONS = ['.wav', '.json', '.png', '.jpg']
+
+/** Runs the face function in Node with onnxruntime-node, as a reference for the Worker's boxes. */
+async function faceReferences(): Promise<Record<string, FacesResponse>> {
+  const files = new Map(readManifest().models.map((model) => [model.key, modelPath(model)]))
+  const registry = new ModelRegistry({
+    store: new FileModelStore('.', new Map([...files, ['manifest.json', MANIFEST_PATH]])),
+    backend: new OrtNodeBackend({ intraOpNumThreads: 1 }),
+    manifestKey: 'manifest.json',
+  })
+  const callPath = new CallPath(registry, [])
+  const references: Record<string, FacesResponse> = {}
+  for (const name of ['face-one.png', 'face-one.jpg', 'no-face.png']) {
+    const input = {
+      bytes: new Uint8Array(readFileSync(join(DATA_DIR, name))),
+      mediaType: name.endsWith('.png') ? ('image/png' as const) : ('image/jpeg' as const),
+      params: faceParametersSchema.parse({ minScore: 0.1 }),
+      maxImagePixels: 16_000_000,
+    }
+    references[name] = (await callPath.call(facesFunction, input, `reference-${name}`)).output
+  }
+  await registry.reset()
+  return references
 }
 
 /**
@@ -76,9 +111,11 @@ export default async function setup(project: TestProject): Promise<void> {
     'modelFiles',
     base64Files(MODELS_DIR, (name) => name.endsWith('.onnx') || name === 'manifest.json'),
   )
-  project.provide(
-    'dataFiles',
-    base64Files(DATA_DIR, (name) => name.endsWith('.wav') || name.endsWith('.json')),
-  )
+  const isData = (name: string) => DATA_EXTENSIONS.some((extension) => name.endsWith(extension))
+  project.provide('dataFiles', {
+    ...base64Files(DATA_DIR, isData),
+    ...base64Files(join(DATA_DIR, 'images'), isData, 'images/'),
+  })
   project.provide('sileroReference', await sileroCases())
+  project.provide('faceReference', await faceReferences())
 }
