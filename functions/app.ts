@@ -5,7 +5,9 @@ import { requireBearerToken } from './http/auth.ts'
 import { limitBodySize } from './http/body.ts'
 import { logRequests } from './http/access-log.ts'
 import type { AppEnv } from './http/context.ts'
+import { DOCS_PAGE } from './http/docs-page.ts'
 import { methodNotAllowed } from './http/methods.ts'
+import { openApiDocument } from './http/openapi.ts'
 import { problemResponse } from './http/problem.ts'
 import { v2Routes } from './http/routes/v2.ts'
 import { vadRoutes } from './http/routes/vad.ts'
@@ -38,11 +40,17 @@ app.all('/v1/digits', methodNotAllowed(['POST']))
 
 app.route('/v2', v2Routes)
 
+app.get('/openapi.json', (c) => c.json(openApiDocument()))
+app.all('/openapi.json', methodNotAllowed(['GET']))
+app.get('/docs', (c) => c.html(DOCS_PAGE))
+app.all('/docs', methodNotAllowed(['GET']))
+
 app.notFound((c) => {
   const error = new UnknownRouteError(`no route for ${c.req.method} ${c.req.path}`, {
     accepted:
       'POST /v1/vad, POST /v1/faces, POST /v1/digits, GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}[/versions/{version}], ' +
-      'GET /v2/models/{name}[/versions/{version}]/ready, POST /v2/models/{name}[/versions/{version}]/infer',
+      'GET /v2/models/{name}[/versions/{version}]/ready, POST /v2/models/{name}[/versions/{version}]/infer, ' +
+      'GET /openapi.json, GET /docs',
   })
   return problemResponse(c, error)
 })

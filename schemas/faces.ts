@@ -3,12 +3,14 @@ import { modelRefSchema } from './vad.ts'
 
 /** Query parameters of `POST /v1/faces`. */
 export const faceParametersSchema = z.object({
-  /** Lowest face score reported. */
-  minScore: z.coerce.number().min(0).max(1).default(0.5),
-  /** Most faces reported, highest scores first. */
-  maxFaces: z.coerce.number().int().min(1).max(100).default(10),
-  /** Overlap (intersection over union) above which detections are merged into one face. */
-  iouThreshold: z.coerce.number().min(0).max(1).default(0.3),
+  minScore: z.coerce.number().min(0).max(1).default(0.5).describe('lowest face score reported'),
+  maxFaces: z.coerce.number().int().min(1).max(100).default(10).describe('most faces reported, highest scores first'),
+  iouThreshold: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.3)
+    .describe('overlap (intersection over union) above which detections merge into one face'),
 })
 export type FaceParameters = z.infer<typeof faceParametersSchema>
 

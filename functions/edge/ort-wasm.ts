@@ -40,6 +40,8 @@ export async function withOrtRuntime<T>(create: () => Promise<T>): Promise<T> {
     return create()
   }
 
+  // ORT's own warnings (such as unused initializers) would break the one-JSON-object-per-line logs.
+  ort.env.logLevel = 'error'
   ort.env.wasm.numThreads = 1
   ort.env.wasm.proxy = false
   ort.env.wasm.wasmBinary = PLACEHOLDER_BINARY

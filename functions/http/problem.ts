@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
-import { EdgeError, InvalidInputError, type InvalidParam } from '../runtime/errors.ts'
+import type { Problem } from '../../schemas/problem.ts'
+import { EdgeError, InvalidInputError } from '../runtime/errors.ts'
 import { describeError, logEvent } from '../runtime/log.ts'
 
 /** Media type of every error response (RFC 9457). */
@@ -8,23 +9,6 @@ export const PROBLEM_MEDIA_TYPE = 'application/problem+json'
 
 /** Invalid parameters listed in one problem response at most. */
 const MAX_INVALID_PARAMS = 20
-
-/**
- * An RFC 9457 problem document. `error` repeats `detail` because Open Inference
- * Protocol clients (Triton's and KServe's) read the message from that member.
- */
-export interface Problem {
-  type: string
-  title: string
-  status: number
-  detail: string
-  instance: string
-  requestId?: string
-  field?: string
-  accepted?: string
-  'invalid-params'?: InvalidParam[]
-  error: string
-}
 
 function problemType(title: string): string {
   return `urn:onnx-edge:problem:${title.toLowerCase().replaceAll(' ', '-')}`

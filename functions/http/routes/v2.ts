@@ -6,11 +6,8 @@ import { inferFunction, modelMetadata } from '../../v2/infer.ts'
 import { requireBearerToken } from '../auth.ts'
 import { mediaType, readJsonBody, requireMediaType } from '../body.ts'
 import type { AppEnv } from '../context.ts'
+import { API_NAME, API_VERSION } from '../openapi.ts'
 import { methodNotAllowed } from '../methods.ts'
-
-/** Name and version that `GET /v2` reports. */
-const SERVER_NAME = 'onnx-edge'
-const SERVER_VERSION = '0.1.0'
 
 /**
  * Open Inference Protocol v2 (KServe / Triton REST) routes. Health and server
@@ -18,7 +15,7 @@ const SERVER_VERSION = '0.1.0'
  */
 export const v2Routes = new Hono<AppEnv>()
 
-v2Routes.get('/', (c) => c.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }))
+v2Routes.get('/', (c) => c.json({ name: API_NAME, version: API_VERSION, extensions: [] }))
 v2Routes.all('/', methodNotAllowed(['GET']))
 
 v2Routes.get('/health/live', (c) => c.json({ live: true }))
