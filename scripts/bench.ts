@@ -1,27 +1,43 @@
 /**
  * `npm run bench`: builds the production bundle, serves it in Miniflare, and
- * measures /v1/vad on a 5 s clip of real speech. It reports the cold first
- * request, warm latency, and the model run time against onnxruntime-node (one
- * intra-op thread) running the same pipeline in this process. Numbers depend on
- * the machine, so compare ratios measured in one run.
+ * measures each /v1 function on real input: the cold first request, warm
+ * latency, and the model run time against onnxruntime-node (one intra-op
+ * thread) running the same pipeline in this process. Numbers depend on the
+ * machine, so compare ratios measured in one run.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Miniflare } from 'miniflare'
-import { CallPath } from '../functions/runtime/call.ts'
+import { facesFunction } from '../functions/faces/pipeline.ts'
+import { CallPath, type EdgeFunction } from '../functions/runtime/call.ts'
 import { ModelRegistry } from '../functions/runtime/registry.ts'
-import { vadParametersSchema } from '../schemas/vad.ts'
 import { vadFunction } from '../functions/vad/pipeline.ts'
+import { faceParametersSchema } from '../schemas/faces.ts'
+import { vadParametersSchema } from '../schemas/vad.ts'
 import { buildBundle, bundleSize, serveBundle } from './lib/bundle.ts'
 import { MANIFEST_PATH, modelPath, readManifest } from './lib/models.ts'
 import { FileModelStore } from './node/file-store.ts'
 import { OrtNodeBackend } from './node/ort-node-backend.ts'
 
-const CLIP_SECONDS = 5
 const COLD_STARTS = 5
 const WARM_REQUESTS = 100
 const API_TOKEN = 'bench-token'
+
+/** One function to measure: its route and body, and the same call for the in-process reference. */
+interface BenchCase {
+  label: string
+  path: string
+  contentType: string
+  body: Uint8Array
+  fn: EdgeFunction<never, unknown>
+  input: unknown
+}
+
+interface Sample {
+  ms: number
+  spans: Record<string, number>
+}
 
 /** Cuts a canonical 44-byte-header PCM WAV to its first `seconds`, fixing the header sizes. */
 function trimWav(wav: Uint8Array, seconds: number): Uint8Array {
@@ -58,100 +74,133 @@ function startWorker(outDir: string): Promise<Miniflare> {
     API_TOKEN,
     MAX_BODY_BYTES: '16777216',
     MAX_AUDIO_SECONDS: '600',
+    MAX_IMAGE_PIXELS: '12000000',
     MANIFEST_KEY: 'manifest.json',
   })
 }
 
-async function timedRequest(
-  miniflare: Miniflare,
-  clip: Uint8Array,
-): Promise<{ ms: number; spans: Record<string, number> }> {
+async function timedRequest(miniflare: Miniflare, bench: BenchCase): Promise<Sample> {
   const started = performance.now()
-  const response = await miniflare.dispatchFetch('http://localhost/v1/vad', {
+  const response = await miniflare.dispatchFetch(`http://localhost${bench.path}`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'audio/wav' },
-    body: clip,
+    headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': bench.contentType },
+    body: bench.body,
   })
   await response.arrayBuffer()
   const ms = performance.now() - started
-  if (response.status !== 200) throw new Error(`/v1/vad returned ${response.status}`)
+  if (response.status !== 200) throw new Error(`${bench.path} returned ${response.status}`)
   return { ms, spans: serverTiming(response) }
 }
 
+/** Times the same pipeline in this process with onnxruntime-node: total and model run, per call. */
+async function measureInProcess(callPath: CallPath, bench: BenchCase): Promise<Sample[]> {
+  await callPath.call(bench.fn, bench.input as never, 'warm-up')
+  const samples: Sample[] = []
+  for (let i = 0; i < WARM_REQUESTS; i++) {
+    const started = performance.now()
+    const { timer } = await callPath.call(bench.fn, bench.input as never, `bench-${i}`)
+    samples.push({ ms: performance.now() - started, spans: Object.fromEntries(timer.entries()) })
+  }
+  return samples
+}
+
+function benchCases(): BenchCase[] {
+  const clip = trimWav(new Uint8Array(readFileSync('test/data/speech-16k-mono.wav')), 5)
+  const photo = new Uint8Array(readFileSync('test/data/images/face-512.jpg'))
+  return [
+    {
+      label: '/v1/vad, 5 s of 16 kHz speech',
+      path: '/v1/vad',
+      contentType: 'audio/wav',
+      body: clip,
+      fn: vadFunction as EdgeFunction<never, unknown>,
+      input: { kind: 'wav', bytes: clip, params: vadParametersSchema.parse({}), maxAudioSeconds: 600 },
+    },
+    {
+      label: '/v1/faces, 512×512 JPEG',
+      path: '/v1/faces',
+      contentType: 'image/jpeg',
+      body: photo,
+      fn: facesFunction as EdgeFunction<never, unknown>,
+      input: { bytes: photo, mediaType: 'image/jpeg', params: faceParametersSchema.parse({}), maxImagePixels: 12e6 },
+    },
+  ]
+}
+
+function formatMs(value: number): string {
+  return `${value.toFixed(1)} ms`
+}
+
 async function main(): Promise<void> {
-  const clip = trimWav(new Uint8Array(readFileSync('test/data/speech-16k-mono.wav')), CLIP_SECONDS)
   const outDir = mkdtempSync(join(tmpdir(), 'onnx-edge-bench-'))
+  const files = new Map(readManifest().models.map((model) => [model.key, modelPath(model)]))
+  const registry = new ModelRegistry({
+    store: new FileModelStore('.', new Map([...files, ['manifest.json', MANIFEST_PATH]])),
+    backend: new OrtNodeBackend({ intraOpNumThreads: 1 }),
+    manifestKey: 'manifest.json',
+  })
+  const callPath = new CallPath(registry, [])
+  const rows: Array<[string, string]> = []
+
   try {
     buildBundle(outDir)
     const size = bundleSize(outDir)
+    rows.push(['machine', `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`])
+    rows.push([
+      'bundle raw / gzip',
+      `${(size.rawBytes / 2 ** 20).toFixed(2)} MiB / ${(size.gzipBytes / 2 ** 20).toFixed(2)} MiB`,
+    ])
 
-    const cold: Array<{ ms: number; spans: Record<string, number> }> = []
-    for (let i = 0; i < COLD_STARTS; i++) {
+    for (const bench of benchCases()) {
+      const cold: Sample[] = []
+      for (let i = 0; i < COLD_STARTS; i++) {
+        const miniflare = await startWorker(outDir)
+        cold.push(await timedRequest(miniflare, bench))
+        await miniflare.dispose()
+      }
+
       const miniflare = await startWorker(outDir)
-      cold.push(await timedRequest(miniflare, clip))
+      await timedRequest(miniflare, bench)
+      const warm: Sample[] = []
+      for (let i = 0; i < WARM_REQUESTS; i++) warm.push(await timedRequest(miniflare, bench))
       await miniflare.dispose()
-    }
 
-    const miniflare = await startWorker(outDir)
-    await timedRequest(miniflare, clip)
-    const warm: Array<{ ms: number; spans: Record<string, number> }> = []
-    for (let i = 0; i < WARM_REQUESTS; i++) warm.push(await timedRequest(miniflare, clip))
-    await miniflare.dispose()
+      const reference = await measureInProcess(callPath, bench)
+      const workerdModel = median(warm.map((sample) => sample.spans.model ?? 0))
+      const nodeModel = median(reference.map((sample) => sample.spans.model ?? 0))
+      const coldSpans = ['r2-read', 'sha256', 'session', 'decode', 'model']
+        .map((span) => `${span} ${median(cold.map((sample) => sample.spans[span] ?? 0)).toFixed(0)}`)
+        .join(', ')
 
-    // The same pipeline in Node with onnxruntime-node, one intra-op thread.
-    const files = new Map(readManifest().models.map((model) => [model.key, modelPath(model)]))
-    const registry = new ModelRegistry({
-      store: new FileModelStore('.', new Map([...files, ['manifest.json', MANIFEST_PATH]])),
-      backend: new OrtNodeBackend({ intraOpNumThreads: 1 }),
-      manifestKey: 'manifest.json',
-    })
-    const callPath = new CallPath(registry, [])
-    const input = { kind: 'wav' as const, bytes: clip, params: vadParametersSchema.parse({}), maxAudioSeconds: 600 }
-    await callPath.call(vadFunction, input, 'warm-up')
-    const nodeTotals: number[] = []
-    const nodeModel: number[] = []
-    for (let i = 0; i < WARM_REQUESTS; i++) {
-      const started = performance.now()
-      const { timer } = await callPath.call(vadFunction, input, `bench-${i}`)
-      nodeTotals.push(performance.now() - started)
-      nodeModel.push(Object.fromEntries(timer.entries()).model ?? 0)
-    }
-
-    const workerdModel = median(warm.map((sample) => sample.spans.model ?? 0))
-    const rows: Array<[string, string]> = [
-      ['machine', `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`],
-      [
-        'bundle raw / gzip',
-        `${(size.rawBytes / 2 ** 20).toFixed(2)} MiB / ${(size.gzipBytes / 2 ** 20).toFixed(2)} MiB`,
-      ],
-      [`first request, median of ${COLD_STARTS} cold starts`, `${median(cold.map((s) => s.ms)).toFixed(0)} ms`],
-      ...['r2-read', 'sha256', 'session', 'decode', 'model'].map((span): [string, string] => [
-        `  of which ${span}`,
-        `${median(cold.map((s) => s.spans[span] ?? 0)).toFixed(0)} ms`,
-      ]),
-      [
-        `warm /v1/vad p50 / p95 / p99 (${WARM_REQUESTS} requests)`,
+      rows.push([bench.label, ''])
+      rows.push([
+        `  first request, median of ${COLD_STARTS} cold starts`,
+        `${median(cold.map((s) => s.ms)).toFixed(0)} ms (${coldSpans} ms)`,
+      ])
+      rows.push([
+        `  warm p50 / p95 / p99, ${WARM_REQUESTS} sequential requests`,
         [50, 95, 99]
           .map((p) =>
             percentile(
-              warm.map((s) => s.ms),
+              warm.map((sample) => sample.ms),
               p,
             ).toFixed(1),
           )
           .join(' / ') + ' ms',
-      ],
-      ['warm model run in workerd (p50)', `${workerdModel.toFixed(1)} ms`],
-      ['same pipeline, onnxruntime-node in process (p50)', `${median(nodeTotals).toFixed(1)} ms`],
-      ['model run, onnxruntime-node 1 thread (p50)', `${median(nodeModel).toFixed(1)} ms`],
-      ['model run ratio workerd / onnxruntime-node', `${(workerdModel / median(nodeModel)).toFixed(2)}×`],
-    ]
-    const width = Math.max(...rows.map(([label]) => label.length))
-    console.log(`\n/v1/vad on a ${CLIP_SECONDS} s clip (test/data/speech-16k-mono.wav)\n`)
-    for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`)
-    await registry.reset()
+      ])
+      rows.push(['  warm model run in workerd, p50', formatMs(workerdModel)])
+      rows.push(['  same pipeline in process, onnxruntime-node, p50', formatMs(median(reference.map((s) => s.ms)))])
+      rows.push(['  model run, onnxruntime-node one thread, p50', formatMs(nodeModel)])
+      rows.push(['  model run ratio, workerd / onnxruntime-node', `${(workerdModel / nodeModel).toFixed(2)}×`])
+    }
   } finally {
+    await registry.reset()
     rmSync(outDir, { recursive: true, force: true })
   }
+
+  const width = Math.max(...rows.map(([label]) => label.length))
+  console.log()
+  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`)
 }
 
 await main()

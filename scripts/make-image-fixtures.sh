@@ -2,7 +2,8 @@
 # Regenerates test/data/images/ from test/data/face-one.png: the same photo in
 # every PNG and JPEG layout that the image decoder must read, plus corrupt files
 # and a decompression bomb. Needs Debian's imagemagick, libjpeg-turbo-progs and
-# libimage-exiftool-perl. The outputs are committed; tests do not run this.
+# libimage-exiftool-perl. The outputs are committed; tests do not run this, and
+# ImageMagick stamps each PNG with its creation time, so reruns differ by bytes.
 set -euo pipefail
 cd "$(dirname "$0")/../test/data"
 src=face-one.png
@@ -39,6 +40,9 @@ exiftool -q -overwrite_original -n -Orientation=6 "$out/face-orient6.jpg"
 exiftool -q -overwrite_original -n -Orientation=3 "$out/face-orient3.jpg"
 exiftool -q -overwrite_original -n -Orientation=8 "$out/face-orient8.jpg"
 exiftool -q -overwrite_original -n -Orientation=2 "$out/face-orient2.jpg"
+
+# A 512×512 baseline JPEG for the latency benchmark of /v1/faces.
+convert "$src" -resize 512x512 -quality 90 "$out/face-512.jpg"
 
 # Corrupt files: cut short, and a valid header followed by garbage.
 head -c 6000 "$out/face-baseline.jpg" >"$out/truncated.jpg"

@@ -19,10 +19,10 @@ function intersectionOverUnion(a: Detection, b: Detection): number {
 }
 
 /**
- * Weighted non-maximum suppression, as MediaPipe applies it to BlazeFace: the
+ * Weighted non-maximum suppression, as MediaPipe applies it to BlazeFace. The
  * best remaining detection and every detection overlapping it by more than
- * `iouThreshold` merge into one, whose box and keypoints are the score-weighted
- * mean of the group and whose score is the best one's.
+ * `iouThreshold` merge into one. The merged box and keypoints are the
+ * score-weighted mean of the group, and its score is the best one's.
  */
 export function weightedNonMaxSuppression(
   detections: Detection[],

@@ -79,10 +79,10 @@ function toImagePixels(detection: Detection, placement: LetterboxPlacement, widt
 }
 
 /**
- * Face detection with BlazeFace (short range): decode the image, letterbox it to
- * 128×128 in [-1, 1], run the model, decode its 896 anchors, apply the score
- * threshold and weighted non-maximum suppression, and map boxes and the six
- * keypoints back to pixels of the image as displayed.
+ * Face detection with BlazeFace (short range). The image is decoded and
+ * letterboxed to 128×128 in [-1, 1]. The model's 896 anchors are decoded, then
+ * filtered by score and weighted non-maximum suppression. Boxes and the six
+ * keypoints are mapped back to pixels of the image as displayed.
  */
 export const facesFunction: EdgeFunction<FacesInput, FacesResponse> = {
   name: 'faces',

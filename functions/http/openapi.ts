@@ -27,7 +27,7 @@ interface Operation {
   query?: z.ZodObject
   body?: BodyType[]
   response?: z.ZodType
-  /** Problem statuses the route can answer with, besides those of every route. */
+  /** Problem statuses the route can return besides 405 (and 401 when `auth` is set). */
   errors: number[]
 }
 

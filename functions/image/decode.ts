@@ -41,7 +41,7 @@ function readHeader(bytes: Uint8Array, mediaType: ImageMediaType, maxPixels: num
   }
   if (header.type !== expected) {
     throw new UnsupportedMediaTypeError(
-      `the body is a ${header.type?.toUpperCase() ?? 'unknown'} image but Content-Type says ${mediaType}`,
+      `the body is a ${header.type?.toUpperCase() ?? 'unknown'} image but its Content-Type is ${mediaType}`,
       {
         field: 'headers.content-type',
         accepted: `a Content-Type that matches the body: ${IMAGE_MEDIA_TYPES.join(', ')}`,

@@ -1,7 +1,7 @@
 import type { RgbImage } from './decode.ts'
 import { resampleArea } from './resample.ts'
 
-/** Where the image sits inside a letterboxed square, in square pixels. */
+/** Placement of an image inside a letterboxed square, in square pixels. */
 export interface LetterboxPlacement {
   /** Square pixels per image pixel. */
   scale: number
