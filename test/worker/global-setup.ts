@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { TestProject } from 'vitest/node'
 import { decodeWav } from '../../functions/vad/audio.ts'
+import { digitsFunction } from '../../functions/digits/pipeline.ts'
 import { facesFunction } from '../../functions/faces/pipeline.ts'
 import { CallPath } from '../../functions/runtime/call.ts'
 import { ModelRegistry } from '../../functions/runtime/registry.ts'
@@ -31,15 +32,35 @@ function base64Files(dir: string, filter: (name: string) => boolean, prefix = ''
 
 const DATA_EXTENSIONS = ['.wav', '.json', '.png', '.jpg']
 
-/** Runs the face function in Node with onnxruntime-node, as a reference for the Worker's boxes. */
-async function faceReferences(): Promise<Record<string, FacesResponse>> {
+/** The functions' own call path in Node, with onnxruntime-node and the files under models/. */
+function nodeCallPath(): { callPath: CallPath; registry: ModelRegistry } {
   const files = new Map(readManifest().models.map((model) => [model.key, modelPath(model)]))
   const registry = new ModelRegistry({
     store: new FileModelStore('.', new Map([...files, ['manifest.json', MANIFEST_PATH]])),
     backend: new OrtNodeBackend({ intraOpNumThreads: 1 }),
     manifestKey: 'manifest.json',
   })
-  const callPath = new CallPath(registry, [])
+  return { callPath: new CallPath(registry, []), registry }
+}
+
+/** Runs the digit classifier in Node on the JSON digits of digits-sample.json. */
+async function digitReferences(): Promise<number[][]> {
+  const { callPath, registry } = nodeCallPath()
+  const sample = JSON.parse(readFileSync(join(DATA_DIR, 'digits-sample.json'), 'utf8')) as {
+    digits: Array<{ pixels: number[] }>
+  }
+  const references: number[][] = []
+  for (const [index, digit] of sample.digits.entries()) {
+    const input = { kind: 'pixels' as const, pixels: Float32Array.from(digit.pixels) }
+    references.push((await callPath.call(digitsFunction, input, `reference-${index}`)).output.probabilities)
+  }
+  await registry.reset()
+  return references
+}
+
+/** Runs the face function in Node with onnxruntime-node, as a reference for the Worker's boxes. */
+async function faceReferences(): Promise<Record<string, FacesResponse>> {
+  const { callPath, registry } = nodeCallPath()
   const references: Record<string, FacesResponse> = {}
   for (const name of ['face-one.png', 'face-one.jpg', 'no-face.png']) {
     const input = {
@@ -118,4 +139,5 @@ export default async function setup(project: TestProject): Promise<void> {
   })
   project.provide('sileroReference', await sileroCases())
   project.provide('faceReference', await faceReferences())
+  project.provide('digitReference', await digitReferences())
 }
