@@ -13,6 +13,7 @@ import { v2Routes } from './http/routes/v2.ts'
 import { vadRoutes } from './http/routes/vad.ts'
 import { digitsRoutes } from './http/routes/digits.ts'
 import { facesRoutes } from './http/routes/faces.ts'
+import { statusRoutes } from './http/routes/status.ts'
 import { UnknownRouteError } from './runtime/errors.ts'
 
 /**
@@ -37,6 +38,8 @@ app.route('/v1/faces', facesRoutes)
 app.all('/v1/faces', methodNotAllowed(['POST']))
 app.route('/v1/digits', digitsRoutes)
 app.all('/v1/digits', methodNotAllowed(['POST']))
+app.route('/v1/status', statusRoutes)
+app.all('/v1/status', methodNotAllowed(['GET']))
 
 app.route('/v2', v2Routes)
 
@@ -48,7 +51,7 @@ app.all('/docs', methodNotAllowed(['GET']))
 app.notFound((c) => {
   const error = new UnknownRouteError(`no route for ${c.req.method} ${c.req.path}`, {
     accepted:
-      'POST /v1/vad, POST /v1/faces, POST /v1/digits, GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}[/versions/{version}], ' +
+      'POST /v1/vad, POST /v1/faces, POST /v1/digits, GET /v1/status, GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}[/versions/{version}], ' +
       'GET /v2/models/{name}[/versions/{version}]/ready, POST /v2/models/{name}[/versions/{version}]/infer, ' +
       'GET /openapi.json, GET /docs',
   })

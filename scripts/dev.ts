@@ -40,7 +40,7 @@ terminal in this folder:
   curl -sS ${base}/v1/vad -H "Authorization: Bearer $TOKEN" \\
     -H 'Content-Type: audio/wav' --data-binary @test/data/speech-16k-mono.wav
 
-Fire the cron trigger (it loads and verifies every model) with:
+Fire the maintenance cron (it verifies and loads every model) with:
   curl '${base}/__scheduled?cron=*/30+*+*+*+*'
 `)
 

@@ -1,7 +1,7 @@
-import type { ModelStore, StoredObject } from '../runtime/store.ts'
+import type { ObjectStore, StoredObject } from '../runtime/store.ts'
 
-/** Model store over an R2 bucket binding. */
-export class R2ModelStore implements ModelStore {
+/** Model and object store over an R2 bucket binding. */
+export class R2ModelStore implements ObjectStore {
   readonly name = 'r2'
   readonly #bucket: R2Bucket
 
@@ -14,5 +14,9 @@ export class R2ModelStore implements ModelStore {
     if (!object) return null
     const bytes = new Uint8Array(await object.arrayBuffer())
     return { bytes, sizeBytes: object.size }
+  }
+
+  async put(key: string, body: string | Uint8Array, contentType: string): Promise<void> {
+    await this.#bucket.put(key, body, { httpMetadata: { contentType } })
   }
 }

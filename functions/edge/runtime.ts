@@ -2,13 +2,15 @@ import { envSchema, type EdgeConfig } from '../../schemas/env.ts'
 import { CallPath } from '../runtime/call.ts'
 import { ServiceMisconfiguredError } from '../runtime/errors.ts'
 import { logEvent } from '../runtime/log.ts'
+import { STATUS_KEY } from '../runtime/maintenance.ts'
 import { ModelRegistry } from '../runtime/registry.ts'
 import { OrtWebBackend } from './ort-web-backend.ts'
 import { R2ModelStore } from './r2-store.ts'
 
-/** State shared by every request of one isolate: validated config, model registry, call path. */
+/** State shared by every request of one isolate: validated config, store, model registry, call path. */
 export interface EdgeRuntime {
   config: EdgeConfig
+  store: R2ModelStore
   registry: ModelRegistry
   callPath: CallPath
 }
@@ -38,12 +40,14 @@ export function edgeRuntime(env: Env): EdgeRuntime {
   if (current?.env === env) return current.runtime
 
   const config = parseConfig(env)
+  const store = new R2ModelStore(env.MODELS)
   const registry = new ModelRegistry({
-    store: new R2ModelStore(env.MODELS),
+    store,
     backend: new OrtWebBackend(),
     manifestKey: config.MANIFEST_KEY,
+    statusKey: STATUS_KEY,
   })
-  const runtime = { config, registry, callPath: new CallPath(registry) }
+  const runtime = { config, store, registry, callPath: new CallPath(registry) }
   if (current) void current.runtime.registry.reset()
   current = { env, runtime }
   logEvent('info', 'runtime_created', {

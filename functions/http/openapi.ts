@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { digitsJsonBodySchema, digitsQuerySchema, digitsResponseSchema } from '../../schemas/digits.ts'
 import { faceParametersSchema, facesResponseSchema } from '../../schemas/faces.ts'
 import { problemSchema } from '../../schemas/problem.ts'
+import { modelCheckSchema, statusResponseSchema } from '../../schemas/status.ts'
 import { inferRequestSchema, inferResponseSchema, modelMetadataSchema, serverMetadataSchema } from '../../schemas/v2.ts'
 import { vadJsonBodySchema, vadParametersSchema, vadResponseSchema } from '../../schemas/vad.ts'
 import { IMAGE_MEDIA_TYPES } from '../image/decode.ts'
@@ -95,9 +96,23 @@ const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v2/health/ready',
-    summary: 'Readiness: the model manifest can be read',
+    summary: 'Readiness: the manifest can be read and a model is in service',
+    description: '503 when the manifest cannot be read or the last maintenance run found every model broken.',
     auth: false,
-    response: z.object({ ready: z.boolean() }),
+    response: z.object({
+      ready: z.boolean(),
+      checkedAt: z.string().nullable(),
+      models: z.array(modelCheckSchema.pick({ name: true, ok: true, reason: true })),
+    }),
+    errors: [503],
+  },
+  {
+    method: 'get',
+    path: '/v1/status',
+    summary: 'Result of the last model maintenance run',
+    description: 'Written by the cron trigger to status/models.json; checkedAt is null before the first run.',
+    auth: true,
+    response: statusResponseSchema,
     errors: [503],
   },
   ...MODEL_PATHS.flatMap((path): Operation[] => [

@@ -1,4 +1,5 @@
 import { manifestSchema, type Manifest, type ModelEntry } from '../../schemas/manifest.ts'
+import { modelStatusSchema, type ModelStatus } from '../../schemas/status.ts'
 import type { InferenceBackend, InferenceSession } from './backend.ts'
 import { ModelUnavailableError, UnknownModelError } from './errors.ts'
 import { sha256Hex } from './integrity.ts'
@@ -6,6 +7,21 @@ import { describeError, logEvent } from './log.ts'
 import type { ModelStore } from './store.ts'
 import { checkInputs, type TensorMap } from './tensor.ts'
 import type { Timer } from './timing.ts'
+
+/** A model that a maintenance run found broken. */
+interface ModelFailure {
+  checkedAtMs: number
+  reason: string
+}
+
+function failuresOf(status: ModelStatus): Map<string, ModelFailure> {
+  const checkedAtMs = Date.parse(status.checkedAt)
+  const failures = new Map<string, ModelFailure>()
+  for (const check of status.models) {
+    if (!check.ok) failures.set(check.name, { checkedAtMs, reason: check.reason ?? 'failed verification' })
+  }
+  return failures
+}
 
 /** Settings of a {@link ModelRegistry}. */
 export interface RegistryOptions {
@@ -17,6 +33,13 @@ export interface RegistryOptions {
   maxSessions?: number
   /** How long a loaded manifest is used before it is read again, so published changes reach running isolates. */
   manifestTtlMs?: number
+  /**
+   * Key of the maintenance status in the store (`status/models.json`). A model
+   * that the last maintenance run found broken has its older session dropped, so
+   * it is served again only after a fresh, verified load. Read with the
+   * manifest's TTL; absent or unset means no model is out of service.
+   */
+  statusKey?: string
 }
 
 /**
@@ -66,10 +89,14 @@ export class LoadedModel {
  * life of the isolate (or process) until {@link ModelRegistry.reset}.
  */
 export class ModelRegistry {
-  readonly #options: Required<RegistryOptions>
+  readonly #options: Required<Omit<RegistryOptions, 'statusKey'>> & Pick<RegistryOptions, 'statusKey'>
   #manifest: Promise<Manifest> | undefined
   #manifestLoadedAt = 0
   readonly #sessions = new Map<string, Promise<LoadedModel>>()
+  /** When each cached session finished loading (ms since the epoch), by cache key. */
+  readonly #loadedAt = new Map<string, number>()
+  #failures: Promise<Map<string, ModelFailure>> | undefined
+  #failuresLoadedAt = 0
 
   constructor(options: RegistryOptions) {
     this.#options = { maxSessions: 8, manifestTtlMs: 60_000, ...options }
@@ -99,6 +126,31 @@ export class ModelRegistry {
       throw error
     })
     return this.#manifest
+  }
+
+  /** Makes the next {@link ModelRegistry.manifest} call read the manifest again. */
+  expireManifest(): void {
+    this.#manifestLoadedAt = 0
+    this.#failuresLoadedAt = 0
+  }
+
+  /**
+   * Reads model `name` from the store and checks its size and SHA-256, even when
+   * a verified session is cached; maintenance runs use it.
+   *
+   * @throws {ModelUnavailableError} naming what is wrong with the stored object.
+   */
+  async verify(name: string): Promise<void> {
+    await this.#readVerified(await this.entry(name))
+  }
+
+  /**
+   * Records the models that a maintenance run found broken in this isolate at
+   * once, without waiting for the status object to be read again.
+   */
+  recordStatus(status: ModelStatus): void {
+    this.#failures = Promise.resolve(failuresOf(status))
+    this.#failuresLoadedAt = Date.now()
   }
 
   /**
@@ -132,6 +184,16 @@ export class ModelRegistry {
     const cacheKey = `${entry.name}@${entry.version}#${entry.sha256}`
 
     let loading = this.#sessions.get(cacheKey)
+    const failure = (await this.#currentFailures()).get(entry.name)
+    if (loading && failure && failure.checkedAtMs > (this.#loadedAt.get(cacheKey) ?? Infinity)) {
+      // Maintenance found the stored model broken after this session was loaded:
+      // stop serving it, and load (and verify) afresh.
+      this.#sessions.delete(cacheKey)
+      this.#loadedAt.delete(cacheKey)
+      logEvent('warn', 'model_out_of_service', { model: entry.name, reason: failure.reason })
+      loading.then((model) => model.release()).catch(() => undefined)
+      loading = undefined
+    }
     if (loading) {
       // Re-insert to mark the entry as most recently used.
       this.#sessions.delete(cacheKey)
@@ -141,7 +203,10 @@ export class ModelRegistry {
 
     loading = this.#load(entry, timer)
     this.#sessions.set(cacheKey, loading)
-    loading.catch(() => this.#sessions.delete(cacheKey))
+    loading.then(
+      () => this.#loadedAt.set(cacheKey, Date.now()),
+      () => this.#sessions.delete(cacheKey),
+    )
     this.#evictBeyondLimit()
     return loading
   }
@@ -150,7 +215,9 @@ export class ModelRegistry {
   async reset(): Promise<void> {
     const loaded = [...this.#sessions.values()]
     this.#sessions.clear()
+    this.#loadedAt.clear()
     this.#manifest = undefined
+    this.#failures = undefined
     const settled = await Promise.allSettled(loaded)
     for (const outcome of settled) {
       if (outcome.status === 'fulfilled') await outcome.value.release()
@@ -188,10 +255,35 @@ export class ModelRegistry {
     return parsed.data
   }
 
-  async #load(entry: ModelEntry, timer?: Timer): Promise<LoadedModel> {
-    const { store, backend } = this.#options
+  /** Reads the maintenance status (TTL-cached) and returns the broken models by name. */
+  #currentFailures(): Promise<Map<string, ModelFailure>> {
+    const { store, statusKey, manifestTtlMs } = this.#options
+    if (!statusKey) return Promise.resolve(new Map())
+    if (this.#failures && Date.now() - this.#failuresLoadedAt <= manifestTtlMs) return this.#failures
+
+    this.#failuresLoadedAt = Date.now()
+    this.#failures = store.get(statusKey).then(
+      (object) => {
+        if (!object) return new Map<string, ModelFailure>()
+        const parsed = modelStatusSchema.safeParse(JSON.parse(new TextDecoder().decode(object.bytes)))
+        if (!parsed.success) {
+          logEvent('warn', 'status_invalid', { key: statusKey, error: parsed.error.issues[0]?.message })
+          return new Map<string, ModelFailure>()
+        }
+        return failuresOf(parsed.data)
+      },
+      (error: unknown) => {
+        logEvent('warn', 'status_read_failed', { key: statusKey, error: describeError(error) })
+        return new Map<string, ModelFailure>()
+      },
+    )
+    return this.#failures
+  }
+
+  /** Reads a model's object and checks its size and SHA-256, returning the verified bytes. */
+  async #readVerified(entry: ModelEntry, timer?: Timer): Promise<Uint8Array> {
+    const { store } = this.#options
     const ids = { model: entry.name, version: entry.version, key: entry.key }
-    const started = performance.now()
 
     const read = performance.now()
     let object
@@ -222,11 +314,19 @@ export class ModelRegistry {
         `model "${entry.name}" failed its integrity check: the stored object does not match the manifest's size and SHA-256`,
       )
     }
+    return object.bytes
+  }
+
+  async #load(entry: ModelEntry, timer?: Timer): Promise<LoadedModel> {
+    const { backend } = this.#options
+    const ids = { model: entry.name, version: entry.version, key: entry.key }
+    const started = performance.now()
+    const bytes = await this.#readVerified(entry, timer)
 
     const creating = performance.now()
     let session: InferenceSession
     try {
-      session = await backend.createSession(object.bytes)
+      session = await backend.createSession(bytes)
     } catch (error) {
       logEvent('error', 'session_create_failed', { ...ids, backend: backend.name, error: describeError(error) })
       throw new ModelUnavailableError(`the runtime could not load model "${entry.name}"`, { cause: error })

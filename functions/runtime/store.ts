@@ -14,3 +14,9 @@ export interface ModelStore {
   /** Reads a whole object, or returns null when no object has that key. */
   get(key: string): Promise<StoredObject | null>
 }
+
+/** A store that can also write objects, such as maintenance status and job results. */
+export interface ObjectStore extends ModelStore {
+  /** Writes (or replaces) the object at `key`. */
+  put(key: string, body: string | Uint8Array, contentType: string): Promise<void>
+}

@@ -1,12 +1,13 @@
 import { Hono, type Context } from 'hono'
 import { inferRequestSchema } from '../../../schemas/v2.ts'
-import { UnknownModelError, UnsupportedMediaTypeError } from '../../runtime/errors.ts'
+import { ModelUnavailableError, UnknownModelError, UnsupportedMediaTypeError } from '../../runtime/errors.ts'
 import { formatServerTiming } from '../../runtime/timing.ts'
 import { inferFunction, modelMetadata } from '../../v2/infer.ts'
 import { requireBearerToken } from '../auth.ts'
 import { mediaType, readJsonBody, requireMediaType } from '../body.ts'
 import type { AppEnv } from '../context.ts'
 import { API_NAME, API_VERSION } from '../openapi.ts'
+import { readModelStatus } from './status.ts'
 import { methodNotAllowed } from '../methods.ts'
 
 /**
@@ -22,9 +23,19 @@ v2Routes.get('/health/live', (c) => c.json({ live: true }))
 v2Routes.all('/health/live', methodNotAllowed(['GET']))
 
 v2Routes.get('/health/ready', async (c) => {
-  // Ready means the manifest is readable and valid; a failure becomes a 503 problem.
-  await c.get('runtime').registry.manifest()
-  return c.json({ ready: true })
+  // Ready means the manifest is readable and valid (a failure becomes a 503
+  // problem) and the last maintenance run, if any, left at least one model in service.
+  const runtime = c.get('runtime')
+  await runtime.registry.manifest()
+  const status = await readModelStatus(runtime)
+  const models = status?.models.map(({ name, ok, reason }) => ({ name, ok, reason })) ?? []
+  if (status !== null && !models.some((model) => model.ok)) {
+    throw new ModelUnavailableError(
+      `the maintenance run of ${status.checkedAt} found every model broken: ` +
+        models.map((model) => `${model.name}: ${model.reason}`).join('; '),
+    )
+  }
+  return c.json({ ready: true, checkedAt: status?.checkedAt ?? null, models })
 })
 v2Routes.all('/health/ready', methodNotAllowed(['GET']))
 
