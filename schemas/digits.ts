@@ -9,9 +9,10 @@ export const digitsQuerySchema = z.strictObject({})
 
 /** JSON body of `POST /v1/digits`: a 28×28 digit, row-major, 0 background to 1 ink. */
 export const digitsJsonBodySchema = z.object({
-  pixels: z
-    .array(z.number().min(0).max(1))
-    .length(DIGIT_SIZE * DIGIT_SIZE, `exactly ${DIGIT_SIZE * DIGIT_SIZE} values (28×28, row-major)`),
+  pixels: z.array(z.number().min(0).max(1)).length(DIGIT_SIZE * DIGIT_SIZE, {
+    error: (issue) =>
+      `expected ${DIGIT_SIZE * DIGIT_SIZE} values (28×28, row-major), got ${(issue.input as unknown[]).length}`,
+  }),
 })
 export type DigitsJsonBody = z.infer<typeof digitsJsonBodySchema>
 

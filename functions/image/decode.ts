@@ -37,7 +37,8 @@ function readHeader(bytes: Uint8Array, mediaType: ImageMediaType, maxPixels: num
   try {
     header = imageSize(bytes)
   } catch (error) {
-    throw invalidImage(expected.toUpperCase(), 'the header could not be read', error)
+    const reason = error instanceof Error ? error.message : String(error)
+    throw invalidImage(expected.toUpperCase(), `its image header could not be read (${reason})`, error)
   }
   if (header.type !== expected) {
     throw new UnsupportedMediaTypeError(
