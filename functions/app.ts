@@ -14,6 +14,7 @@ import { vadRoutes } from './http/routes/vad.ts'
 import { digitsRoutes } from './http/routes/digits.ts'
 import { facesRoutes } from './http/routes/faces.ts'
 import { statusRoutes } from './http/routes/status.ts'
+import { jobsRoutes } from './http/routes/jobs.ts'
 import { UnknownRouteError } from './runtime/errors.ts'
 
 /**
@@ -40,6 +41,10 @@ app.route('/v1/digits', digitsRoutes)
 app.all('/v1/digits', methodNotAllowed(['POST']))
 app.route('/v1/status', statusRoutes)
 app.all('/v1/status', methodNotAllowed(['GET']))
+app.route('/v1/jobs', jobsRoutes)
+app.all('/v1/jobs', methodNotAllowed(['POST']))
+app.all('/v1/jobs/:id', methodNotAllowed(['GET']))
+app.all('/v1/jobs/:id/results', methodNotAllowed(['GET']))
 
 app.route('/v2', v2Routes)
 
@@ -51,7 +56,7 @@ app.all('/docs', methodNotAllowed(['GET']))
 app.notFound((c) => {
   const error = new UnknownRouteError(`no route for ${c.req.method} ${c.req.path}`, {
     accepted:
-      'POST /v1/vad, POST /v1/faces, POST /v1/digits, GET /v1/status, GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}[/versions/{version}], ' +
+      'POST /v1/vad, POST /v1/faces, POST /v1/digits, GET /v1/status, POST /v1/jobs, GET /v1/jobs/{id}[/results], GET /v2, GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}[/versions/{version}], ' +
       'GET /v2/models/{name}[/versions/{version}]/ready, POST /v2/models/{name}[/versions/{version}]/infer, ' +
       'GET /openapi.json, GET /docs',
   })

@@ -1,19 +1,42 @@
 import { app } from './app.ts'
+import { dispatchPendingJobs, processChunk, type ChunkMessage } from './edge/jobs.ts'
 import { edgeRuntime } from './edge/runtime.ts'
 import { describeError, logEvent } from './runtime/log.ts'
 import { runModelMaintenance } from './runtime/maintenance.ts'
 
-/** Worker entry: HTTPS requests go to the Hono app; cron triggers run model maintenance. */
+/** Cron expression (in wrangler.toml) of the model maintenance run; every other cron dispatches jobs. */
+export const MAINTENANCE_CRON = '*/30 * * * *'
+
+/**
+ * Worker entry: HTTPS requests go to the Hono app, cron triggers run model
+ * maintenance or job dispatch, and queue batches run job chunks.
+ */
 export default {
   fetch: app.fetch,
 
   async scheduled(controller, env, ctx) {
     logEvent('info', 'cron_started', { cron: controller.cron })
-    const { registry, store } = edgeRuntime(env)
+    const work =
+      controller.cron === MAINTENANCE_CRON
+        ? runModelMaintenance(edgeRuntime(env).registry, edgeRuntime(env).store)
+        : dispatchPendingJobs(env.MODELS, env.JOBS_QUEUE as Queue<ChunkMessage>)
     ctx.waitUntil(
-      runModelMaintenance(registry, store).catch((error: unknown) => {
+      work.catch((error: unknown) => {
         logEvent('error', 'cron_failed', { cron: controller.cron, error: describeError(error) })
       }),
     )
   },
-} satisfies ExportedHandler<Env>
+
+  async queue(batch, env) {
+    const runtime = edgeRuntime(env)
+    for (const message of batch.messages) {
+      try {
+        await processChunk(runtime, env.MODELS, message as Message<ChunkMessage>)
+      } catch (error) {
+        // Reading the job failed: retry the message; the queue's max_retries bounds it.
+        logEvent('error', 'chunk_error', { messageId: message.id, error: describeError(error) })
+        message.retry({ delaySeconds: 10 })
+      }
+    }
+  },
+} satisfies ExportedHandler<Env, ChunkMessage>

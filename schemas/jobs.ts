@@ -73,3 +73,10 @@ export const jobMetaSchema = z.object({
   chunkCount: z.number().int().nonnegative(),
 })
 export type JobMeta = z.infer<typeof jobMetaSchema>
+
+/** Response of `POST /v1/jobs` and `GET /v1/jobs/{id}`: the metadata with progress counts. */
+export const jobStatusSchema = jobMetaSchema.extend({
+  chunksDone: z.number().int().nonnegative(),
+  linesDone: z.number().int().nonnegative(),
+})
+export type JobStatus = z.infer<typeof jobStatusSchema>

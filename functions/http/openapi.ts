@@ -1,7 +1,9 @@
 import { z } from 'zod'
 import { digitsJsonBodySchema, digitsQuerySchema, digitsResponseSchema } from '../../schemas/digits.ts'
 import { faceParametersSchema, facesResponseSchema } from '../../schemas/faces.ts'
+import { jobLineSchema, jobResultSchema, jobStatusSchema } from '../../schemas/jobs.ts'
 import { problemSchema } from '../../schemas/problem.ts'
+import { createJobQuerySchema, JSONL_MEDIA_TYPES } from './routes/jobs.ts'
 import { modelCheckSchema, statusResponseSchema } from '../../schemas/status.ts'
 import { inferRequestSchema, inferResponseSchema, modelMetadataSchema, serverMetadataSchema } from '../../schemas/v2.ts'
 import { vadJsonBodySchema, vadParametersSchema, vadResponseSchema } from '../../schemas/vad.ts'
@@ -28,6 +30,10 @@ interface Operation {
   query?: z.ZodObject
   body?: BodyType[]
   response?: z.ZodType
+  /** Media type of the success response, `application/json` unless given. */
+  responseMediaType?: string
+  /** Status of the success response, 200 unless given. */
+  successStatus?: number
   /** Problem statuses the route can return besides 405 (and 401 when `auth` is set). */
   errors: number[]
 }
@@ -83,6 +89,38 @@ const OPERATIONS: Operation[] = [
     ],
     response: digitsResponseSchema,
     errors: INFER_ERRORS,
+  },
+  {
+    method: 'post',
+    path: '/v1/jobs',
+    summary: 'Create a batch job from JSONL lines',
+    description:
+      'Each line names a function and its input (inline, or the key of an object in the bucket). Every line is ' +
+      'validated; any invalid line rejects the upload, listing the invalid lines by number. Edge jobs are fanned out ' +
+      'to the queue in chunks; "gpu" jobs wait in R2 for the Node batch runner.',
+    auth: true,
+    query: createJobQuerySchema,
+    body: JSONL_MEDIA_TYPES.map((mediaType) => ({ mediaType, schema: jobLineSchema })),
+    response: jobStatusSchema,
+    successStatus: 202,
+    errors: [400, 413, 415],
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}',
+    summary: 'Status and progress of a batch job',
+    auth: true,
+    response: jobStatusSchema,
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}/results',
+    summary: 'Results of a finished job as JSONL, one entry per input line, in input order',
+    auth: true,
+    response: jobResultSchema,
+    responseMediaType: 'application/jsonl',
+    errors: [404, 409],
   },
   { method: 'get', path: '/v2', summary: 'Server metadata', auth: false, response: serverMetadataSchema, errors: [] },
   {
@@ -159,6 +197,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'Missing or invalid bearer token',
   404: 'Unknown route, model or model version',
   405: 'Method not allowed on this route',
+  409: 'The job is not finished yet',
   413: 'Body or image larger than the configured limit',
   415: 'Unsupported content type or encoding',
   503: 'Model or configuration unavailable',
@@ -190,9 +229,10 @@ function describeOperation(operation: Operation) {
   }
 
   const statuses = [...new Set([...(operation.auth ? [401] : []), 405, ...operation.errors])].sort()
+  const mediaType = operation.responseMediaType ?? 'application/json'
   const responses: Record<string, unknown> = {
-    200: operation.response
-      ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(operation.response) } } }
+    [operation.successStatus ?? 200]: operation.response
+      ? { description: 'Success', content: { [mediaType]: { schema: jsonSchema(operation.response) } } }
       : { description: 'Success', content: { 'text/html': {} } },
   }
   for (const status of statuses) responses[status] = problemResponse(status)

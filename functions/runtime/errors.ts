@@ -90,3 +90,15 @@ export class UnknownRouteError extends EdgeError {
   readonly status = 404
   readonly title = 'Not found'
 }
+
+/** No stored resource, such as a batch job, has the requested id (404). */
+export class NotFoundError extends EdgeError {
+  readonly status = 404
+  readonly title = 'Not found'
+}
+
+/** The resource is not in a state that allows the request yet, such as an unfinished job (409). */
+export class ConflictError extends EdgeError {
+  readonly status = 409
+  readonly title = 'Conflict'
+}
