@@ -2,10 +2,7 @@ import { app } from './app.ts'
 import { dispatchPendingJobs, processChunk, type ChunkMessage } from './edge/jobs.ts'
 import { edgeRuntime } from './edge/runtime.ts'
 import { describeError, logEvent } from './runtime/log.ts'
-import { runModelMaintenance } from './runtime/maintenance.ts'
-
-/** Cron expression (in wrangler.toml) of the model maintenance run; every other cron dispatches jobs. */
-export const MAINTENANCE_CRON = '*/30 * * * *'
+import { MAINTENANCE_CRON, runModelMaintenance } from './runtime/maintenance.ts'
 
 /**
  * Worker entry: HTTPS requests go to the Hono app, cron triggers run model

@@ -3,6 +3,13 @@ import { describeError, logEvent } from './log.ts'
 import type { ModelRegistry } from './registry.ts'
 import type { ObjectStore } from './store.ts'
 
+/**
+ * Cron expression (in wrangler.toml) of the model maintenance run; the Worker's
+ * other cron dispatches batch jobs. It lives here because workerd rejects any
+ * export of the Worker entry module that is not a handler.
+ */
+export const MAINTENANCE_CRON = '*/30 * * * *'
+
 /** Key of the maintenance status in the model bucket. */
 export const STATUS_KEY = 'status/models.json'
 
