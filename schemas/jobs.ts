@@ -9,8 +9,9 @@ const objectKeySchema = z.string().min(1).max(1024).describe('object key of the 
 const imageMediaTypeSchema = z.enum(['image/png', 'image/jpeg'])
 
 /**
- * An image given by object key (its media type taken from the file name when not
- * given), or inline as base64 with its media type, plus the function's parameters.
+ * Builds the schema of an image input: an object key (the media type comes from
+ * the file name unless given) or inline base64 with its media type, plus the
+ * function's parameters.
  */
 function imageInputSchema<P extends z.ZodRawShape>(parameters: P) {
   return z.union([
@@ -59,7 +60,7 @@ export const jobResultSchema = z.discriminatedUnion('ok', [
 ])
 export type JobResult = z.infer<typeof jobResultSchema>
 
-/** Where a job stands: `pending` until dispatched, `dispatched` while chunks run, `done` when every chunk has results. */
+/** State of a job: `pending` until dispatched, `dispatched` while chunks run, `done` when every chunk has results. */
 export const jobStateSchema = z.enum(['pending', 'dispatched', 'done'])
 
 /** `jobs/{id}/job.json`: a job's metadata, written when it is created. */

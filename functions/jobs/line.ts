@@ -7,7 +7,7 @@ import type { CallPath } from '../runtime/call.ts'
 import { EdgeError, InvalidInputError, UnsupportedMediaTypeError } from '../runtime/errors.ts'
 import { vadFunction } from '../vad/pipeline.ts'
 
-/** What running a job line needs besides the line: the call path, input objects and limits. */
+/** Dependencies of running a job line: the call path, the input objects and the limits. */
 export interface JobLineContext {
   callPath: CallPath
   /** Reads an input object by key; null when there is none. */
@@ -52,10 +52,13 @@ function mediaTypeOf(key: string, given: ImageMediaType | undefined): ImageMedia
   if (given) return given
   if (/\.png$/i.test(key)) return 'image/png'
   if (/\.jpe?g$/i.test(key)) return 'image/jpeg'
-  throw new UnsupportedMediaTypeError(`the image type of "${key}" cannot be told from its name`, {
-    field: 'input.mediaType',
-    accepted: 'a key ending in .png, .jpg or .jpeg, or "mediaType": "image/png" or "image/jpeg"',
-  })
+  throw new UnsupportedMediaTypeError(
+    `the image type of "${key}" is unknown: its name does not end in .png, .jpg or .jpeg`,
+    {
+      field: 'input.mediaType',
+      accepted: 'a key ending in .png, .jpg or .jpeg, or "mediaType": "image/png" or "image/jpeg"',
+    },
+  )
 }
 
 async function readInput(context: JobLineContext, key: string): Promise<Uint8Array> {
@@ -109,9 +112,9 @@ async function callLine(line: JobLine, context: JobLineContext, requestId: strin
 
 /**
  * Runs one job line through the call path and returns its result entry. A
- * failure of the line itself (bad input, broken file) becomes an error entry;
- * failures that are not the line's fault (a model unavailable, an unexpected
- * error) are thrown, so the caller can retry the chunk.
+ * failure of the line itself (bad input, broken file) becomes an error entry.
+ * Other failures (a model unavailable, an unexpected error) are thrown, because
+ * retrying the chunk may fix them.
  */
 export async function runJobLine(
   line: JobLine,
@@ -131,7 +134,7 @@ export async function runJobLine(
   }
 }
 
-/** The error entry recorded for a line whose chunk failed on every attempt. */
+/** Builds the error entry recorded for a line whose chunk failed on every attempt. */
 export function failedLineResult(lineNumber: number, id: string | undefined, reason: string): JobResult {
   return {
     line: lineNumber,

@@ -14,11 +14,11 @@ export const MAINTENANCE_CRON = '*/30 * * * *'
 export const STATUS_KEY = 'status/models.json'
 
 /**
- * The model maintenance run of the cron trigger: reads the manifest again,
- * verifies every model's stored object against its size and SHA-256 (also when
- * a session is cached), loads the good ones into the session cache, and writes
- * the outcome to `status/models.json`. Registries read that status and stop
- * serving sessions of a model found broken, until a fresh load verifies a good
+ * Runs model maintenance for the cron trigger. It reads the manifest again and
+ * verifies every model's stored object against its size and SHA-256, also when a
+ * session is cached. Good models are loaded into the session cache, and the
+ * outcome is written to `status/models.json`. Registries read that status and
+ * stop serving sessions of a broken model until a fresh load verifies a good
  * copy. Failures are logged and recorded, not thrown.
  */
 export async function runModelMaintenance(registry: ModelRegistry, store: ObjectStore): Promise<ModelStatus> {
