@@ -49,19 +49,32 @@ export function compatibilityDate(configPath = 'wrangler.toml'): string {
   return match[1]!
 }
 
+/** Credentials of Miniflare's local S3-compatible endpoint for the bucket, at `/cdn-cgi/local/r2/s3`. */
+export interface LocalS3Credentials {
+  accessKeyId: string
+  secretAccessKey: string
+}
+
 /**
  * Serves a built bundle in plain Miniflare, under the production runtime's rules,
- * with an R2 bucket seeded from models/ and the given bindings.
+ * with an R2 bucket (`onnx-edge-models`) seeded from models/ and the given
+ * bindings. With `s3Credentials` it also listens on 127.0.0.1 (a free port) and
+ * serves the bucket through Miniflare's experimental S3-compatible endpoint.
  */
-export async function serveBundle(outDir: string, bindings: Record<string, string>): Promise<Miniflare> {
+export async function serveBundle(
+  outDir: string,
+  bindings: Record<string, string>,
+  s3Credentials?: LocalS3Credentials,
+): Promise<Miniflare> {
   // Miniflare 5 takes a new options shape; the converter accepts the v4 one.
   const miniflare = new Miniflare(
     convertV4MiniflareOptions({
       modules: bundleModules(outDir),
       compatibilityDate: compatibilityDate(),
-      r2Buckets: ['MODELS'],
+      r2Buckets: { MODELS: { id: 'onnx-edge-models', s3Credentials } },
       bindings,
-    }),
+      ...(s3Credentials ? { host: '127.0.0.1', port: 0 } : {}),
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
   )
   const bucket = await miniflare.getR2Bucket('MODELS')
   for (const model of readManifest().models) await bucket.put(model.key, readFileSync(modelPath(model)))

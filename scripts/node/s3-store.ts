@@ -58,8 +58,9 @@ function sha256Hex(body: Uint8Array): string {
  * (aws4fetch) at path-style URLs, `{endpoint}/{bucket}/{key}`. Payloads are
  * signed with their SHA-256, not sent as UNSIGNED-PAYLOAD.
  *
- * NOTE: tests check the signatures against an independent SigV4 computation
- * only; these requests have not been sent to R2 or another S3 server.
+ * NOTE: tested against Miniflare's local S3-compatible R2 endpoint
+ * (test/node/bundle.test.ts) and an independent SigV4 computation, not against
+ * Cloudflare's R2 service itself.
  */
 export class S3ObjectStore implements ObjectStore {
   readonly name = 's3'
