@@ -10,6 +10,8 @@ import { buildBundle, bundleSize, serveBundle } from '../../scripts/lib/bundle.t
 const PAID_PLAN_GZIP_LIMIT_BYTES = 10 * 1024 * 1024
 const EDGE_TOLERANCE_S = 0.25
 const API_TOKEN = 'bundle-test-token'
+/** Largest difference allowed between the runner's (onnxruntime-node) and the Worker's probabilities. */
+const RUNNER_TOLERANCE = 1e-5
 const S3_CREDENTIALS = { accessKeyId: 'bundle-test-key', secretAccessKey: 'bundle-test-secret' }
 
 /** Runs the Node batch runner and resolves with its exit code and output. */
@@ -125,6 +127,24 @@ describe('production bundle in Miniflare', () => {
     })
     expect(results[1]!.output.digit).toBe(sample.digits[0]!.label)
     expect(results[2]).toMatchObject({ ok: false, error: { status: 400, field: 'input.key' } })
+
+    // Parity: the Worker's own answers for the same inputs.
+    const workerVad = await miniflare.dispatchFetch('http://localhost/v1/vad', {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'audio/wav' },
+      body: readFileSync('test/data/speech-16k-mono.wav'),
+    })
+    expect(results[0]!.output).toEqual(await workerVad.json())
+    const workerDigit = (await (
+      await miniflare.dispatchFetch('http://localhost/v1/digits', {
+        method: 'POST',
+        headers: { ...headers, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ pixels: sample.digits[0]!.pixels }),
+      })
+    ).json()) as { probabilities: number[] }
+    results[1]!.output.probabilities.forEach((probability: number, k: number) => {
+      expect(Math.abs(probability - workerDigit.probabilities[k]!)).toBeLessThanOrEqual(RUNNER_TOLERANCE)
+    })
   })
 
   it('fits the paid plan size limit', () => {
