@@ -4,6 +4,7 @@
  * an S3-compatible bucket. `--help` lists the options; scripts/batch/options.ts
  * defines them.
  */
+import { LOCAL_MANIFEST_KEY, localModelStore } from './node/local-models.ts'
 import { resolve, sep } from 'node:path'
 import { format } from 'node:util'
 import { describeError } from '../functions/runtime/log.ts'
@@ -15,7 +16,6 @@ import { USAGE, UsageError, parseBatchOptions, type BatchOptions } from './batch
 import { Progress } from './batch/progress.ts'
 import { BatchRunner } from './batch/runner.ts'
 import { bucketSink, fileSink, stdoutSink, type ResultSink } from './batch/sinks.ts'
-import { MANIFEST_PATH, modelPath, readManifest } from './lib/models.ts'
 import { FileModelStore } from './node/file-store.ts'
 import { OrtNodeBackend } from './node/ort-node-backend.ts'
 import { S3ObjectStore, s3OptionsFromEnv } from './node/s3-store.ts'
@@ -125,11 +125,10 @@ async function run(options: BatchOptions): Promise<number> {
       `concurrency ${options.concurrency}, ${options.threads} intra-op threads per session`,
   )
 
-  const files = new Map(readManifest().models.map((model) => [model.key, modelPath(model)]))
   let unexpectedFailures = 0
   const runner = new BatchRunner({
-    modelStore: new FileModelStore('.', new Map([...files, ['manifest.json', MANIFEST_PATH]])),
-    manifestKey: 'manifest.json',
+    modelStore: localModelStore(),
+    manifestKey: LOCAL_MANIFEST_KEY,
     createBackend: () =>
       new OrtNodeBackend({ intraOpNumThreads: options.threads, executionProviders: [choice.provider] }),
     concurrency: options.concurrency,

@@ -5,20 +5,17 @@
  * thread) running the same pipeline in this process. Numbers depend on the
  * machine, so compare ratios measured in one run.
  */
+import { localRegistry } from './node/local-models.ts'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Miniflare } from 'miniflare'
 import { facesFunction } from '../functions/faces/pipeline.ts'
 import { CallPath, type EdgeFunction } from '../functions/runtime/call.ts'
-import { ModelRegistry } from '../functions/runtime/registry.ts'
 import { vadFunction } from '../functions/vad/pipeline.ts'
 import { faceParametersSchema } from '../schemas/faces.ts'
 import { vadParametersSchema } from '../schemas/vad.ts'
 import { buildBundle, bundleSize, serveBundle } from './lib/bundle.ts'
-import { MANIFEST_PATH, modelPath, readManifest } from './lib/models.ts'
-import { FileModelStore } from './node/file-store.ts'
-import { OrtNodeBackend } from './node/ort-node-backend.ts'
 
 const COLD_STARTS = 5
 const WARM_REQUESTS = 100
@@ -133,12 +130,7 @@ function formatMs(value: number): string {
 
 async function main(): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'onnx-edge-bench-'))
-  const files = new Map(readManifest().models.map((model) => [model.key, modelPath(model)]))
-  const registry = new ModelRegistry({
-    store: new FileModelStore('.', new Map([...files, ['manifest.json', MANIFEST_PATH]])),
-    backend: new OrtNodeBackend({ intraOpNumThreads: 1 }),
-    manifestKey: 'manifest.json',
-  })
+  const registry = localRegistry()
   const callPath = new CallPath(registry, [])
   const rows: Array<[string, string]> = []
 

@@ -1,3 +1,4 @@
+import { localRegistry } from '../../scripts/node/local-models.ts'
 import { spawn } from 'node:child_process'
 import {
   appendFileSync,
@@ -14,14 +15,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runJobLine, type JobLineContext } from '../../functions/jobs/line.ts'
 import { CallPath } from '../../functions/runtime/call.ts'
-import { ModelRegistry } from '../../functions/runtime/registry.ts'
 import type { DigitsResponse } from '../../schemas/digits.ts'
 import type { FacesResponse } from '../../schemas/faces.ts'
 import { jobResultSchema, type JobLine, type JobResult } from '../../schemas/jobs.ts'
 import type { VadResponse } from '../../schemas/vad.ts'
-import { MANIFEST_PATH, modelPath, readManifest } from '../../scripts/lib/models.ts'
 import { FileModelStore } from '../../scripts/node/file-store.ts'
-import { OrtNodeBackend } from '../../scripts/node/ort-node-backend.ts'
 
 const DATA_DIR = 'test/data'
 const TRUTH = JSON.parse(readFileSync(join(DATA_DIR, 'ground-truth.json'), 'utf8')) as {
@@ -74,12 +72,7 @@ function outputOf<T>(result: JobResult | undefined): T {
 
 /** Builds a runner of the same pipelines in this process through runJobLine, as the Worker runs job lines. */
 function inProcessRunner(objectsDir: string) {
-  const files = new Map(readManifest().models.map((model) => [model.key, modelPath(model)]))
-  const registry = new ModelRegistry({
-    store: new FileModelStore('.', new Map([...files, ['manifest.json', MANIFEST_PATH]])),
-    backend: new OrtNodeBackend({ intraOpNumThreads: 1 }),
-    manifestKey: 'manifest.json',
-  })
+  const registry = localRegistry()
   const objects = new FileModelStore(objectsDir)
   const context: JobLineContext = {
     callPath: new CallPath(registry, []),

@@ -3,6 +3,7 @@
  * audio fixtures, and computes onnxruntime-node reference outputs, then provides
  * them to the tests, which cannot read files or load native modules.
  */
+import { localRegistry } from '../../scripts/node/local-models.ts'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
@@ -13,9 +14,6 @@ import { facesFunction } from '../../functions/faces/pipeline.ts'
 import { CallPath } from '../../functions/runtime/call.ts'
 import { ModelRegistry } from '../../functions/runtime/registry.ts'
 import { faceParametersSchema, type FacesResponse } from '../../schemas/faces.ts'
-import { MANIFEST_PATH, modelPath, readManifest } from '../../scripts/lib/models.ts'
-import { FileModelStore } from '../../scripts/node/file-store.ts'
-import { OrtNodeBackend } from '../../scripts/node/ort-node-backend.ts'
 import type { ReferenceCase } from '../provided.ts'
 
 const MODELS_DIR = 'models'
@@ -34,12 +32,7 @@ const DATA_EXTENSIONS = ['.wav', '.json', '.png', '.jpg']
 
 /** The functions' own call path in Node, with onnxruntime-node and the files under models/. */
 function nodeCallPath(): { callPath: CallPath; registry: ModelRegistry } {
-  const files = new Map(readManifest().models.map((model) => [model.key, modelPath(model)]))
-  const registry = new ModelRegistry({
-    store: new FileModelStore('.', new Map([...files, ['manifest.json', MANIFEST_PATH]])),
-    backend: new OrtNodeBackend({ intraOpNumThreads: 1 }),
-    manifestKey: 'manifest.json',
-  })
+  const registry = localRegistry()
   return { callPath: new CallPath(registry, []), registry }
 }
 
