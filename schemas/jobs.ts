@@ -21,23 +21,30 @@ function imageInputSchema<P extends z.ZodRawShape>(parameters: P) {
 }
 
 /** One line of a batch job: the function and its input, in the shapes the HTTP routes validate. */
-export const jobLineSchema = z.discriminatedUnion('function', [
-  z.strictObject({
-    function: z.literal('vad'),
-    id: z.string().max(256).optional(),
-    input: z.union([vadParametersSchema.extend({ key: objectKeySchema }).strict(), vadJsonBodySchema.strict()]),
-  }),
-  z.strictObject({
-    function: z.literal('faces'),
-    id: z.string().max(256).optional(),
-    input: imageInputSchema(faceParametersSchema.partial().shape),
-  }),
-  z.strictObject({
-    function: z.literal('digits'),
-    id: z.string().max(256).optional(),
-    input: z.union([digitsJsonBodySchema.strict(), imageInputSchema({})]),
-  }),
-])
+export const jobLineSchema = z.discriminatedUnion(
+  'function',
+  [
+    z.strictObject({
+      function: z.literal('vad'),
+      id: z.string().max(256).optional(),
+      input: z.union([vadParametersSchema.extend({ key: objectKeySchema }).strict(), vadJsonBodySchema.strict()]),
+    }),
+    z.strictObject({
+      function: z.literal('faces'),
+      id: z.string().max(256).optional(),
+      input: imageInputSchema(faceParametersSchema.partial().shape),
+    }),
+    z.strictObject({
+      function: z.literal('digits'),
+      id: z.string().max(256).optional(),
+      input: z.union([digitsJsonBodySchema.strict(), imageInputSchema({})]),
+    }),
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'unknown function; accepted: "vad", "faces", "digits"' : undefined,
+  },
+)
 export type JobLine = z.infer<typeof jobLineSchema>
 
 /** Error of one line, with the fields of the problem response the HTTP route would send. */

@@ -34,6 +34,8 @@ export class OrtWebBackend implements InferenceBackend {
       ort.InferenceSession.create(model, {
         executionProviders: [this.executionProvider],
         graphOptimizationLevel: 'all',
+        // Warnings such as "Removing initializer" are noise in the Worker's logs.
+        logSeverityLevel: 3,
       }),
     )
     return new OrtSessionAdapter(session, ort.Tensor)

@@ -1,3 +1,4 @@
+import type { z } from 'zod'
 import { jobLineSchema, type JobLine, type JobResult } from '../../schemas/jobs.ts'
 import type { DigitsInput } from '../digits/pipeline.ts'
 import { digitsFunction } from '../digits/pipeline.ts'
@@ -41,11 +42,22 @@ export function parseJobLines(text: string): ParsedJob {
     const result = jobLineSchema.safeParse(json)
     if (result.success) parsed.lines.push({ number, line: result.data })
     else {
-      const issue = result.error.issues[0]!
-      parsed.invalid.push({ line: number, field: issue.path.join('.'), reason: issue.message })
+      const { path, message } = innermostIssue(result.error.issues[0]!)
+      parsed.invalid.push({ line: number, field: path.join('.'), reason: message })
     }
   })
   return parsed
+}
+
+/**
+ * Follows a union's issue into the alternative that came closest (the one with
+ * the fewest issues), so the reason names a field instead of "Invalid input".
+ */
+function innermostIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue
+  const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best))
+  const inner = innermostIssue(closest[0]!)
+  return { path: [...issue.path, ...inner.path], message: inner.message }
 }
 
 function mediaTypeOf(key: string, given: ImageMediaType | undefined): ImageMediaType {
@@ -64,7 +76,7 @@ function mediaTypeOf(key: string, given: ImageMediaType | undefined): ImageMedia
 async function readInput(context: JobLineContext, key: string): Promise<Uint8Array> {
   const bytes = await context.readObject(key)
   if (!bytes) {
-    throw new InvalidInputError(`no object with key "${key}" in the job's bucket`, {
+    throw new InvalidInputError(`no input object with key "${key}"`, {
       field: 'input.key',
       accepted: 'the key of an uploaded audio or image file',
     })

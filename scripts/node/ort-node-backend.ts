@@ -38,6 +38,7 @@ export class OrtNodeBackend implements InferenceBackend {
       executionProviders: this.#executionProviders,
       intraOpNumThreads: this.#intraOpNumThreads,
       graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
     })
     return new OrtSessionAdapter(session, ort.Tensor)
   }
