@@ -198,7 +198,13 @@ export async function processChunk(
   }
 
   const body = results.map((result) => JSON.stringify(jobResultSchema.parse(result))).join('\n') + '\n'
-  await bucket.put(resultKey, encoder.encode(body), { httpMetadata: { contentType: 'application/jsonl' } })
+  // If-None-Match: * makes the write conditional, so two deliveries of one chunk
+  // running at the same time still store its results only once.
+  const written = await bucket.put(resultKey, encoder.encode(body), {
+    httpMetadata: { contentType: 'application/jsonl' },
+    onlyIf: new Headers({ 'If-None-Match': '*' }),
+  })
+  if (!written) logEvent('info', 'chunk_duplicate', { jobId, chunk })
   message.ack()
 
   if ((await finishedChunks(bucket, jobId)).length === meta.chunkCount) {

@@ -144,6 +144,26 @@ describe('batch jobs through the queue', () => {
     expect(await results(created.id)).toHaveLength(20)
   })
 
+  it('stores a chunk delivered twice at once once', async () => {
+    // A GPU job is not dispatched, so this test delivers its chunks itself.
+    const created = (await (await postJob(mixedJob(), '?runner=gpu')).json()) as JobStatus
+    const events: string[] = []
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      events.push(String(line))
+    })
+
+    const outcomes = await Promise.all([deliver(created.id, 1, 1), deliver(created.id, 1, 2)])
+
+    expect(outcomes.map((outcome) => outcome.explicitAcks.length)).toEqual([1, 1])
+    expect(events.filter((line) => line.includes('"event":"chunk_duplicate"'))).toHaveLength(1)
+    const stored = await env.MODELS.get(jobChunkResultKey(created.id, 1))
+    const lines = new TextDecoder()
+      .decode(await stored!.arrayBuffer())
+      .trim()
+      .split('\n')
+    expect(lines.map((line) => (JSON.parse(line) as JobResult).line)).toEqual([17, 18, 19, 20])
+  })
+
   it('retries a failing chunk, then records it line by line', async () => {
     // A GPU job is not dispatched, so this test delivers its chunks itself.
     const created = (await (await postJob(mixedJob(), '?runner=gpu')).json()) as JobStatus
