@@ -53,7 +53,7 @@ export function mnistPixels(image: RgbImage): Float32Array {
     strongest = Math.max(strongest, ink[i]!)
   }
   if (strongest < 0.1) {
-    throw new InvalidInputError('the image contains no digit: no stroke stands out from the background', {
+    throw new InvalidInputError('no digit found in the image: no stroke stands out from the background', {
       field: 'body',
       accepted: 'an image of one handwritten digit, dark on light or light on dark',
     })

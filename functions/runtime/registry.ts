@@ -183,8 +183,9 @@ export class ModelRegistry {
     const entry = await this.entry(name)
     const cacheKey = `${entry.name}@${entry.version}#${entry.sha256}`
 
-    let loading = this.#sessions.get(cacheKey)
     const failure = (await this.#currentFailures()).get(entry.name)
+    // Read the cache only after the last await, so concurrent calls share one load.
+    let loading = this.#sessions.get(cacheKey)
     if (loading && failure && failure.checkedAtMs > (this.#loadedAt.get(cacheKey) ?? Infinity)) {
       // Maintenance found the stored model broken after this session was loaded:
       // stop serving it, and load (and verify) afresh.

@@ -128,7 +128,7 @@ describe('production bundle in Miniflare', () => {
     expect(results[1]!.output.digit).toBe(sample.digits[0]!.label)
     expect(results[2]).toMatchObject({ ok: false, error: { status: 400, field: 'input.key' } })
 
-    // Parity: the Worker's own answers for the same inputs.
+    // Parity: the Worker's own responses to the same inputs.
     const workerVad = await miniflare.dispatchFetch('http://localhost/v1/vad', {
       method: 'POST',
       headers: { ...headers, 'Content-Type': 'audio/wav' },

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { resetEdgeRuntime } from '../../functions/edge/runtime.ts'
 import type { VadResponse } from '../../schemas/vad.ts'
 import { authorized, dataFile, freshWorker, workerFetch } from './helpers.ts'
@@ -23,8 +23,16 @@ describe('concurrent requests to one model', () => {
 
     // Start from a cold runtime so the first requests also race to load the model.
     await resetEdgeRuntime()
+    const loads: string[] = []
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      if (String(line).includes('"event":"model_loaded"')) loads.push(String(line))
+    })
     const batch = Array.from({ length: REQUESTS }, (_, i) => files[i % files.length]!)
     const responses = await Promise.all(batch.map((file) => postWav(file)))
+    vi.restoreAllMocks()
+
+    // The racing requests share one load of the model.
+    expect(loads).toHaveLength(1)
 
     for (const [i, response] of responses.entries()) {
       expect(response.status).toBe(200)

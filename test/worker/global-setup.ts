@@ -30,7 +30,7 @@ function base64Files(dir: string, filter: (name: string) => boolean, prefix = ''
 
 const DATA_EXTENSIONS = ['.wav', '.json', '.png', '.jpg']
 
-/** The functions' own call path in Node, with onnxruntime-node and the files under models/. */
+/** Builds the functions' own call path in Node, with onnxruntime-node and the files under models/. */
 function nodeCallPath(): { callPath: CallPath; registry: ModelRegistry } {
   const registry = localRegistry()
   return { callPath: new CallPath(registry, []), registry }
