@@ -9,6 +9,7 @@ import { localRegistry } from './node/local-models.ts'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import autocannon from 'autocannon'
 import type { Miniflare } from 'miniflare'
 import { facesFunction } from '../functions/faces/pipeline.ts'
 import { CallPath, type EdgeFunction } from '../functions/runtime/call.ts'
@@ -19,6 +20,9 @@ import { buildBundle, bundleSize, serveBundle } from './lib/bundle.ts'
 
 const COLD_STARTS = 5
 const WARM_REQUESTS = 100
+/** Concurrent connections of the load runs, and how long each lasts. */
+const LOAD_CONCURRENCY = [1, 8, 32]
+const LOAD_SECONDS = 5
 const API_TOKEN = 'bench-token'
 
 /** One function to measure: its route and body, and the same call for the in-process reference. */
@@ -66,14 +70,54 @@ function serverTiming(response: Response): Record<string, number> {
   return spans
 }
 
-function startWorker(outDir: string): Promise<Miniflare> {
-  return serveBundle(outDir, {
-    API_TOKEN,
-    MAX_BODY_BYTES: '16777216',
-    MAX_AUDIO_SECONDS: '600',
-    MAX_IMAGE_PIXELS: '12000000',
-    MANIFEST_KEY: 'manifest.json',
-  })
+function startWorker(outDir: string, listen = false): Promise<Miniflare> {
+  return serveBundle(
+    outDir,
+    {
+      API_TOKEN,
+      MAX_BODY_BYTES: '16777216',
+      MAX_AUDIO_SECONDS: '600',
+      MAX_IMAGE_PIXELS: '12000000',
+      MANIFEST_KEY: 'manifest.json',
+    },
+    { listen },
+  )
+}
+
+/** Result of one load run: requests per second, p99 latency and failed requests. */
+interface LoadResult {
+  concurrency: number
+  requestsPerSecond: number
+  p99Ms: number
+  errors: number
+}
+
+/** Runs autocannon against a listening Worker for {@link LOAD_SECONDS} at each concurrency. */
+async function measureLoad(url: URL, bench: BenchCase): Promise<LoadResult[]> {
+  const results: LoadResult[] = []
+  for (const concurrency of LOAD_CONCURRENCY) {
+    const result = await autocannon({
+      url: new URL(bench.path, url).href,
+      method: 'POST',
+      headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': bench.contentType },
+      body: Buffer.from(bench.body),
+      connections: concurrency,
+      duration: LOAD_SECONDS,
+    })
+    results.push({
+      concurrency,
+      requestsPerSecond: result.requests.average,
+      p99Ms: result.latency.p99,
+      errors: result.errors + result.timeouts + result.non2xx,
+    })
+  }
+  return results
+}
+
+/** Median duration of each Server-Timing span over the samples, in first-seen order. */
+function spanMedians(samples: Sample[]): Array<[string, number]> {
+  const names = [...new Set(samples.flatMap((sample) => Object.keys(sample.spans)))]
+  return names.map((name) => [name, median(samples.map((sample) => sample.spans[name] ?? 0))])
 }
 
 async function timedRequest(miniflare: Miniflare, bench: BenchCase): Promise<Sample> {
@@ -151,10 +195,11 @@ async function main(): Promise<void> {
         await miniflare.dispose()
       }
 
-      const miniflare = await startWorker(outDir)
+      const miniflare = await startWorker(outDir, true)
       await timedRequest(miniflare, bench)
       const warm: Sample[] = []
       for (let i = 0; i < WARM_REQUESTS; i++) warm.push(await timedRequest(miniflare, bench))
+      const load = await measureLoad(await miniflare.ready, bench)
       await miniflare.dispose()
 
       const reference = await measureInProcess(callPath, bench)
@@ -184,6 +229,27 @@ async function main(): Promise<void> {
       rows.push(['  same pipeline in process, onnxruntime-node, p50', formatMs(median(reference.map((s) => s.ms)))])
       rows.push(['  model run, onnxruntime-node one thread, p50', formatMs(nodeModel)])
       rows.push(['  model run ratio, workerd / onnxruntime-node', `${(workerdModel / nodeModel).toFixed(2)}×`])
+
+      // Where a warm request's time goes, from Server-Timing; the rest is routing, validation and HTTP.
+      const meanMs = warm.reduce((sum, sample) => sum + sample.ms, 0) / warm.length
+      const spans = spanMedians(warm).filter(([name]) => name !== 'load')
+      const spanText = spans.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')
+      const outsideModel = median(warm.map((sample) => sample.ms - (sample.spans.model ?? 0)))
+      rows.push(['  warm request spans, medians', `${spanText} ms`])
+      rows.push([
+        '  everything but the model run, p50',
+        `${formatMs(outsideModel)} (${((100 * outsideModel) / median(warm.map((s) => s.ms))).toFixed(0)}% of p50)`,
+      ])
+
+      // One isolate serves one request at a time, so sequential latency bounds its throughput.
+      const serviceLimit = 1000 / meanMs
+      for (const run of load) {
+        rows.push([
+          `  load, concurrency ${run.concurrency}, ${LOAD_SECONDS} s`,
+          `${run.requestsPerSecond.toFixed(1)} req/s (${((100 * run.requestsPerSecond) / serviceLimit).toFixed(0)}% of ` +
+            `${serviceLimit.toFixed(1)}), p99 ${run.p99Ms} ms, ${run.errors} errors`,
+        ])
+      }
     }
   } finally {
     await registry.reset()

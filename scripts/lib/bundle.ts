@@ -55,16 +55,23 @@ export interface LocalS3Credentials {
   secretAccessKey: string
 }
 
+/** Options of {@link serveBundle}. */
+export interface ServeOptions {
+  /** Also serves the bucket through Miniflare's experimental S3-compatible endpoint. */
+  s3Credentials?: LocalS3Credentials
+  /** Listens on 127.0.0.1 at a free port (`await miniflare.ready` gives the URL); implied by `s3Credentials`. */
+  listen?: boolean
+}
+
 /**
  * Serves a built bundle in plain Miniflare, under the production runtime's rules,
  * with an R2 bucket (`onnx-edge-models`) seeded from models/ and the given
- * bindings. With `s3Credentials` it also listens on 127.0.0.1 (a free port) and
- * serves the bucket through Miniflare's experimental S3-compatible endpoint.
+ * bindings.
  */
 export async function serveBundle(
   outDir: string,
   bindings: Record<string, string>,
-  s3Credentials?: LocalS3Credentials,
+  { s3Credentials, listen = s3Credentials !== undefined }: ServeOptions = {},
 ): Promise<Miniflare> {
   // Miniflare 5 takes a new options shape; the converter accepts the v4 one.
   const miniflare = new Miniflare(
@@ -73,7 +80,7 @@ export async function serveBundle(
       compatibilityDate: compatibilityDate(),
       r2Buckets: { MODELS: { id: 'onnx-edge-models', s3Credentials } },
       bindings,
-      ...(s3Credentials ? { host: '127.0.0.1', port: 0 } : {}),
+      ...(listen ? { host: '127.0.0.1', port: 0 } : {}),
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   )
   const bucket = await miniflare.getR2Bucket('MODELS')

@@ -45,7 +45,7 @@ beforeAll(async () => {
   miniflare = await serveBundle(
     outDir,
     { API_TOKEN, MAX_BODY_BYTES: '16777216', MAX_AUDIO_SECONDS: '600', MANIFEST_KEY: 'manifest.json' },
-    S3_CREDENTIALS,
+    { s3Credentials: S3_CREDENTIALS },
   )
 })
 
