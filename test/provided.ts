@@ -17,7 +17,7 @@ declare module 'vitest' {
     dataFiles: Record<string, string>
     /** Silero VAD inputs with onnxruntime-node outputs. */
     sileroReference: ReferenceCase[]
-    /** /v1/faces answers computed in Node with onnxruntime-node (minScore 0.1), by test/data file name. */
+    /** /v1/faces responses computed in Node with onnxruntime-node (minScore 0.1), by test/data file name. */
     faceReference: Record<string, FacesResponse>
     /** /v1/digits probabilities computed in Node with onnxruntime-node, for each digit of digits-sample.json. */
     digitReference: number[][]

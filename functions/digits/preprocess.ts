@@ -33,10 +33,11 @@ function borderMean(gray: Float32Array, width: number, height: number): number {
 }
 
 /**
- * Turns a photo or scan of one digit into the 28×28 input MNIST was made of:
- * grayscale, light ink on a dark background (inverted when the paper is the
- * lighter part), cropped to the ink, scaled so its longer side is 20 pixels with
- * the aspect ratio kept, and placed so that its centre of mass is at the centre.
+ * Turns a photo or scan of one digit into a 28×28 input laid out like the MNIST
+ * digits, which LeCun, Cortes and Burges size-normalised to a 20×20 box (aspect
+ * ratio kept) and centred by centre of mass in 28×28. The image becomes
+ * grayscale with light ink on a dark background (inverted when the paper is the
+ * lighter part), is cropped to the ink, scaled and placed that way.
  *
  * @throws {InvalidInputError} when the image has no ink that stands out from the paper.
  */

@@ -159,6 +159,9 @@ export async function processChunk(
   }
 
   const meta = await readJobMeta(bucket, jobId)
+  // NOTE: every chunk reads and parses the whole input.jsonl, and after writing
+  // lists every result object, so a job's cost grows with the square of its chunk
+  // count. Fine for jobs of a few hundred chunks; per-chunk input objects would fix it.
   const input = await bucket.get(jobInputKey(jobId))
   if (!input) throw new ModelUnavailableError(`the input of job "${jobId}" is missing`)
   const lines = parseJobLines(await input.text()).lines.slice(chunk * meta.chunkSize, (chunk + 1) * meta.chunkSize)

@@ -20,8 +20,8 @@ export interface ResultSink {
 }
 
 /**
- * The output file of a local run. With `resume`, lines whose stored result is
- * final are skipped and new results are appended. Without it, an existing
+ * Opens the output file of a local run. With `resume`, lines whose stored result
+ * is final are skipped and new results are appended. Without it, an existing
  * non-empty file is replaced only with `overwrite`.
  *
  * @throws {UsageError} when the file exists and neither option is given.

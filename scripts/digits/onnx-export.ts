@@ -135,9 +135,9 @@ function floatValueInfo(name: string, width: number) {
 
 /**
  * Builds the ONNX model (opset 13) of the network and returns its encoded bytes.
- * The graph is `pixels` [batch, 784] → Reshape [batch, 1, 28, 28] → Conv 5×5,
- * Relu, MaxPool 2×2 → Conv 5×5, Relu, MaxPool 2×2 → Flatten → Gemm, Relu →
- * Gemm → Softmax → `probabilities` [batch, 10], with a dynamic batch dimension.
+ * The batch dimension is dynamic. The graph runs from `pixels` [batch, 784]
+ * through Reshape [batch, 1, 28, 28], two blocks of Conv 5×5, Relu and MaxPool
+ * 2×2, Flatten, Gemm with Relu, Gemm and Softmax to `probabilities` [batch, 10].
  */
 export function buildOnnxModel(weights: DigitWeights, docString = ''): Uint8Array {
   const { conv1Filters, conv2Filters, hiddenUnits } = weights.shape
