@@ -17,6 +17,11 @@ declare module 'vitest' {
     dataFiles: Record<string, string>
     /** Silero VAD inputs with onnxruntime-node outputs. */
     sileroReference: ReferenceCase[]
+    /**
+     * Requests to the whole-clip Silero models (by model name) with the outputs of
+     * the published model run frame by frame with onnxruntime-node.
+     */
+    sileroClipReference: Record<string, ReferenceCase>
     /** /v1/faces responses computed in Node with onnxruntime-node (minScore 0.1), by test/data file name. */
     faceReference: Record<string, FacesResponse>
     /** /v1/digits probabilities computed in Node with onnxruntime-node, for each digit of digits-sample.json. */

@@ -8,9 +8,10 @@ export interface FunctionContext {
   /**
    * Resolves the function's verified model, loading it on first use. Pipelines
    * call it after decoding their input, so a malformed input is rejected before
-   * any model is read.
+   * any model is read. A pipeline whose model depends on the decoded input (such
+   * as the sample rate) names it; the call's logs then show that name.
    */
-  model(): Promise<LoadedModel>
+  model(name?: string): Promise<LoadedModel>
   timer: Timer
 }
 
@@ -90,7 +91,10 @@ export class CallPath {
 
     try {
       for (const hook of this.#hooks) hook.start?.(info)
-      const model = () => timer.measure('load', () => this.#registry.acquire(modelName, timer))
+      const model = (name = modelName) => {
+        info.modelName = name
+        return timer.measure('load', () => this.#registry.acquire(name, timer))
+      }
       const output = await fn.run(input, { model, timer })
       for (const hook of this.#hooks) hook.end?.(info, timer)
       return { output, timer }

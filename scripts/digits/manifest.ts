@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { manifestSchema, modelEntrySchema, type ModelEntry } from '../../schemas/manifest.ts'
+import { modelEntrySchema, type ModelEntry } from '../../schemas/manifest.ts'
+import { saveModel, sha256Hex } from '../lib/models.ts'
 import { CLASS_COUNT, PIXELS_PER_DIGIT } from './data.ts'
 import { INPUT_NAME, OUTPUT_NAME } from './onnx-export.ts'
 
@@ -16,10 +14,6 @@ export interface TrainingRecord {
   trainCount: number
   testCount: number
   accuracy: number
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
 }
 
 /** Builds and validates the manifest entry of `digits.onnx`. */
@@ -48,8 +42,7 @@ export function buildDigitsEntry(model: Uint8Array, record: TrainingRecord): Mod
 
 /**
  * Writes `digits.onnx` to `outDir` and adds or replaces the `digits` entry of
- * `outDir/manifest.json`, creating the manifest if it is missing. Other entries
- * are kept, and the file is written as 2-space JSON (Prettier ignores models/).
+ * `outDir/manifest.json`, creating the manifest if it is missing.
  */
 export function saveDigitsModel(
   outDir: string,
@@ -57,31 +50,5 @@ export function saveDigitsModel(
   record: TrainingRecord,
 ): { modelPath: string; manifestPath: string; entry: ModelEntry } {
   const entry = buildDigitsEntry(model, record)
-  const modelPath = join(outDir, DIGITS_FILE)
-  const manifestPath = join(outDir, 'manifest.json')
-
-  // The parsed JSON is edited, not zod's output, so that fields unknown to the schema survive.
-  let manifest: { models: unknown[] } = { models: [] }
-  if (existsSync(manifestPath)) {
-    const raw = JSON.parse(readFileSync(manifestPath, 'utf8')) as { models: unknown[] }
-    const parsed = manifestSchema.safeParse(raw)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!
-      throw new Error(
-        `${manifestPath} is invalid at "${issue.path.join('.')}": ${issue.message}. Fix it and train again`,
-      )
-    }
-    manifest = raw
-  }
-  const index = manifest.models.findIndex((model) => (model as ModelEntry).name === DIGITS_MODEL_NAME)
-  if (index >= 0) manifest.models[index] = entry
-  else manifest.models.push(entry)
-  manifestSchema.parse(manifest)
-
-  const text = `${JSON.stringify(manifest, null, 2)}\n`
-
-  mkdirSync(outDir, { recursive: true })
-  writeFileSync(modelPath, model)
-  writeFileSync(manifestPath, text)
-  return { modelPath, manifestPath, entry }
+  return { ...saveModel(outDir, DIGITS_FILE, model, entry), entry }
 }

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { manifestSchema, type Manifest } from '../../schemas/manifest.ts'
+import { manifestSchema, type Manifest, type ModelEntry } from '../../schemas/manifest.ts'
 import { runWrangler } from './wrangler.ts'
 
 /** Folder of the ONNX files and their manifest. */
 export const MODELS_DIR = 'models'
 export const MANIFEST_PATH = join(MODELS_DIR, 'manifest.json')
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
 
 /** Reads and validates `models/manifest.json`. */
 export function readManifest(): Manifest {
@@ -69,4 +73,40 @@ export function uploadModels(options: { bucket: string; target: 'local' | 'remot
   }
   console.log(`uploading the manifest to ${options.target} R2 key ${options.manifestKey}`)
   put(options.manifestKey, MANIFEST_PATH, 'application/json')
+}
+
+/**
+ * Writes a model file to `outDir` and adds or replaces its entry (matched by
+ * name) in `outDir/manifest.json`, creating the manifest if it is missing. Other
+ * entries are kept, and the file is written as 2-space JSON (Prettier ignores models/).
+ */
+export function saveModel(
+  outDir: string,
+  file: string,
+  model: Uint8Array,
+  entry: ModelEntry,
+): { modelPath: string; manifestPath: string } {
+  const modelPath = join(outDir, file)
+  const manifestPath = join(outDir, 'manifest.json')
+
+  // The parsed JSON is edited, not zod's output, so that fields unknown to the schema survive.
+  let manifest: { models: unknown[] } = { models: [] }
+  if (existsSync(manifestPath)) {
+    const raw = JSON.parse(readFileSync(manifestPath, 'utf8')) as { models: unknown[] }
+    const parsed = manifestSchema.safeParse(raw)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      throw new Error(`${manifestPath} is invalid at "${issue.path.join('.')}": ${issue.message}. Fix it and run again`)
+    }
+    manifest = raw
+  }
+  const index = manifest.models.findIndex((existing) => (existing as ModelEntry).name === entry.name)
+  if (index >= 0) manifest.models[index] = entry
+  else manifest.models.push(entry)
+  manifestSchema.parse(manifest)
+
+  mkdirSync(outDir, { recursive: true })
+  writeFileSync(modelPath, model)
+  writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
+  return { modelPath, manifestPath }
 }

@@ -11,7 +11,8 @@ import {
   splitDigits,
   type DigitSet,
 } from '../../scripts/digits/data.ts'
-import { DIGITS_MODEL_NAME, saveDigitsModel, sha256Hex } from '../../scripts/digits/manifest.ts'
+import { DIGITS_MODEL_NAME, saveDigitsModel } from '../../scripts/digits/manifest.ts'
+import { sha256Hex } from '../../scripts/lib/models.ts'
 import {
   createModel,
   disposeModel,

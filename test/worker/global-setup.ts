@@ -120,6 +120,59 @@ async function sileroCases(): Promise<ReferenceCase[]> {
   return cases
 }
 
+/**
+ * Runs the published Silero model frame by frame over 64 consecutive windows of
+ * real speech, starting from a zero state, for each rate; the whole-clip models
+ * must give the same probabilities and final state from one call.
+ */
+async function sileroClipCases(): Promise<Record<string, ReferenceCase>> {
+  const session = await ort.InferenceSession.create(join(MODELS_DIR, 'silero_vad_v5.onnx'), { intraOpNumThreads: 1 })
+  const { samples } = decodeWav(new Uint8Array(readFileSync(join(DATA_DIR, 'speech-16k-mono.wav'))))
+  const halfRate = Float32Array.from(
+    { length: Math.floor(samples.length / 2) },
+    (_, i) => (samples[2 * i]! + samples[2 * i + 1]!) / 2,
+  )
+  const rates = [
+    { model: 'silero-vad-clip-16k', rateHz: 16_000, context: 64, frame: 512, audio: samples },
+    { model: 'silero-vad-clip-8k', rateHz: 8_000, context: 32, frame: 256, audio: halfRate },
+  ]
+  const windowCount = 64
+  const firstFrame = 30
+
+  const cases: Record<string, ReferenceCase> = {}
+  for (const { model, rateHz, context, frame, audio } of rates) {
+    const width = context + frame
+    const windows = new Float32Array(windowCount * width)
+    const probabilities: number[] = []
+    let state = new Float32Array(2 * 128)
+    for (let i = 0; i < windowCount; i++) {
+      const start = (firstFrame + i) * frame
+      const window = audio.subarray(start - context, start + frame)
+      windows.set(window, i * width)
+      const result = await session.run({
+        input: new ort.Tensor('float32', Float32Array.from(window), [1, width]),
+        state: new ort.Tensor('float32', state, [2, 1, 128]),
+        sr: new ort.Tensor('int64', BigInt64Array.of(BigInt(rateHz)), []),
+      })
+      probabilities.push((result.output!.data as Float32Array)[0]!)
+      state = Float32Array.from(result.stateN!.data as Float32Array)
+    }
+    cases[model] = {
+      name: `${windowCount} windows of speech at ${rateHz} Hz`,
+      inputs: [
+        { name: 'input', datatype: 'FP32', shape: [windowCount, width], data: Array.from(windows) },
+        { name: 'state', datatype: 'FP32', shape: [2, 1, 128], data: Array.from({ length: 2 * 128 }, () => 0) },
+      ],
+      outputs: {
+        output: { shape: [windowCount, 1], data: probabilities },
+        stateN: { shape: [2, 1, 128], data: Array.from(state) },
+      },
+    }
+  }
+  await session.release()
+  return cases
+}
+
 export default async function setup(project: TestProject): Promise<void> {
   project.provide(
     'modelFiles',
@@ -131,6 +184,7 @@ export default async function setup(project: TestProject): Promise<void> {
     ...base64Files(join(DATA_DIR, 'images'), isData, 'images/'),
   })
   project.provide('sileroReference', await sileroCases())
+  project.provide('sileroClipReference', await sileroClipCases())
   project.provide('faceReference', await faceReferences())
   project.provide('digitReference', await digitReferences())
 }

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { resetEdgeRuntime } from '../../functions/edge/runtime.ts'
 import { authorized, dataFile, freshWorker, manifest, modelFile, type ProblemBody, workerFetch } from './helpers.ts'
 
-const silero = manifest().models.find((model) => model.name === 'silero-vad')!
+const silero = manifest().models.find((model) => model.name === 'silero-vad-clip-16k')!
 
 function postSilence(): Promise<Response> {
   return workerFetch('/v1/vad', {
@@ -41,7 +41,7 @@ describe('model integrity', () => {
     expect(problem.detail).toContain('integrity')
     const logged = errors.map((line) => JSON.parse(line) as Record<string, unknown>)
     const failure = logged.find((entry) => entry.event === 'model_integrity_failed')
-    expect(failure).toMatchObject({ model: 'silero-vad', expectedSha256: silero.sha256 })
+    expect(failure).toMatchObject({ model: 'silero-vad-clip-16k', expectedSha256: silero.sha256 })
     expect(failure?.actualSha256).not.toBe(silero.sha256)
   })
 

@@ -167,7 +167,7 @@ describe('batch jobs through the queue', () => {
   it('retries a failing chunk, then records it line by line', async () => {
     // A GPU job is not dispatched, so this test delivers its chunks itself.
     const created = (await (await postJob(mixedJob(), '?runner=gpu')).json()) as JobStatus
-    const silero = manifest().models.find((model) => model.name === 'silero-vad')!
+    const silero = manifest().models.find((model) => model.name === 'silero-vad-clip-16k')!
     vi.spyOn(console, 'error').mockImplementation(() => undefined)
     vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     await env.MODELS.put(silero.key, new Uint8Array(10))

@@ -5,7 +5,7 @@ import type { ModelStatus } from '../../schemas/status.ts'
 import { authorized, dataFile, freshWorker, manifest, modelFile, type ProblemBody, workerFetch } from './helpers.ts'
 
 const STATUS_KEY = 'status/models.json'
-const silero = manifest().models.find((model) => model.name === 'silero-vad')!
+const silero = manifest().models.find((model) => model.name === 'silero-vad-clip-16k')!
 
 function captureLogs(): Array<Record<string, unknown>> {
   const events: Array<Record<string, unknown>> = []
@@ -94,7 +94,7 @@ describe('maintenance cron', () => {
 
     await runCron()
 
-    const check = (await storedStatus()).models.find((model) => model.name === 'silero-vad')!
+    const check = (await storedStatus()).models.find((model) => model.name === 'silero-vad-clip-16k')!
     expect(check.ok).toBe(false)
     expect(check.reason).toContain('integrity')
     // The session cached before the run is dropped: requests fail with the reason.
@@ -107,7 +107,7 @@ describe('maintenance cron', () => {
     expect(ready.status).toBe(200)
     expect(await ready.json()).toMatchObject({
       ready: true,
-      models: expect.arrayContaining([{ name: 'silero-vad', ok: false, reason: check.reason }]),
+      models: expect.arrayContaining([{ name: 'silero-vad-clip-16k', ok: false, reason: check.reason }]),
     })
   })
 

@@ -83,6 +83,21 @@ describe('v2 infer against onnxruntime-node', () => {
     })
   }
 
+  for (const [model, reference] of Object.entries(inject('sileroClipReference'))) {
+    it(`runs ${model} on ${reference.name} as the published model does frame by frame`, async () => {
+      const response = await infer({ inputs: reference.inputs }, model)
+      expect(response.status).toBe(200)
+      const outputs = ((await response.json()) as InferResponse).outputs
+      for (const [name, expected] of Object.entries(reference.outputs)) {
+        const output = outputs.find((tensor) => tensor.name === name)!
+        expect(output.shape).toEqual(expected.shape)
+        // The recurrent state grows beyond 1 in places, so its error is taken relative to its size.
+        const scale = Math.max(1, ...expected.data.map(Math.abs))
+        expect(maxAbsDifference(output.data as number[], expected.data) / scale).toBeLessThanOrEqual(OUTPUT_TOLERANCE)
+      }
+    })
+  }
+
   it('accepts nested row-major data', async () => {
     const [input, state, sr] = speechCase.inputs
     const nest = (data: number[], rows: number) =>

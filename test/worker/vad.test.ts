@@ -39,7 +39,7 @@ describe('POST /v1/vad with real recordings', () => {
   it('reports duration, rate and model', async () => {
     const response = await postWav(dataFile('speech-44k-stereo.wav'))
     const result = (await response.json()) as VadResponse
-    const silero = manifest().models.find((model) => model.name === 'silero-vad')!
+    const silero = manifest().models.find((model) => model.name === 'silero-vad-clip-16k')!
 
     expect(result.durationS).toBeCloseTo(348592 / 44100, 3)
     expect(result.sampleRateHz).toBe(44100)
