@@ -27,19 +27,34 @@ function isPlaceholder(source: unknown): boolean {
   )
 }
 
+/**
+ * A minimal ONNX model, `y = Identity(x)` with x and y float32 [1] (opset 13,
+ * 68 bytes). Creating a session of it makes ORT initialise its runtime without
+ * loading a real model.
+ */
+const IDENTITY_MODEL = new Uint8Array([
+  8, 7, 58, 58, 10, 16, 10, 1, 120, 18, 1, 121, 34, 8, 73, 100, 101, 110, 116, 105, 116, 121, 18, 4, 105, 110, 105, 116,
+  90, 15, 10, 1, 120, 18, 10, 10, 8, 8, 1, 18, 4, 10, 2, 8, 1, 98, 15, 10, 1, 121, 18, 10, 10, 8, 8, 1, 18, 4, 10, 2, 8,
+  1, 66, 4, 10, 0, 16, 13,
+])
+
 let initialised: Promise<void> | undefined
 
 /**
- * Runs `createFirstSession` with `WebAssembly.instantiate` redirected to the
- * precompiled module, so that ORT's lazy runtime initialisation (triggered by the
- * first session) succeeds. Later calls run `create` unchanged.
+ * Instantiates ORT's WebAssembly runtime from the precompiled module, once per
+ * isolate: it creates and releases a session of {@link IDENTITY_MODEL} with
+ * `WebAssembly.instantiate` redirected, because ORT initialises its runtime
+ * lazily with the first session. A failed attempt is retried on the next call.
  */
-export async function withOrtRuntime<T>(create: () => Promise<T>): Promise<T> {
-  if (initialised) {
-    await initialised
-    return create()
-  }
+export function initializeOrtRuntime(): Promise<void> {
+  initialised ??= instantiateRuntime().catch((error: unknown) => {
+    initialised = undefined
+    throw error
+  })
+  return initialised
+}
 
+async function instantiateRuntime(): Promise<void> {
   // ORT's own warnings (such as unused initializers) would break the one-JSON-object-per-line logs.
   ort.env.logLevel = 'error'
   ort.env.wasm.numThreads = 1
@@ -57,18 +72,10 @@ export async function withOrtRuntime<T>(create: () => Promise<T>): Promise<T> {
     return (original as (...args: unknown[]) => unknown)(source, imports)
   } as typeof WebAssembly.instantiate
 
-  let result: Promise<T>
   WebAssembly.instantiate = redirected
   try {
-    result = create()
-    initialised = result.then(
-      () => undefined,
-      (error: unknown) => {
-        initialised = undefined
-        throw error
-      },
-    )
-    return await result
+    const session = await ort.InferenceSession.create(IDENTITY_MODEL, { executionProviders: ['wasm'] })
+    await session.release()
   } finally {
     WebAssembly.instantiate = original
   }

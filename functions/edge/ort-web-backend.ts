@@ -1,7 +1,7 @@
 import type { InferenceBackend, InferenceSession } from '../runtime/backend.ts'
 import { logEvent } from '../runtime/log.ts'
 import { OrtSessionAdapter } from '../runtime/ort-session.ts'
-import { ort, withOrtRuntime } from './ort-wasm.ts'
+import { initializeOrtRuntime, ort } from './ort-wasm.ts'
 
 /**
  * Chooses the execution provider for new sessions: WebGPU where the runtime
@@ -29,15 +29,18 @@ export class OrtWebBackend implements InferenceBackend {
   readonly name = 'onnxruntime-web'
   readonly executionProvider = chooseExecutionProvider()
 
+  initialize(): Promise<void> {
+    return initializeOrtRuntime()
+  }
+
   async createSession(model: Uint8Array): Promise<InferenceSession> {
-    const session = await withOrtRuntime(() =>
-      ort.InferenceSession.create(model, {
-        executionProviders: [this.executionProvider],
-        graphOptimizationLevel: 'all',
-        // Warnings such as "Removing initializer" are noise in the Worker's logs.
-        logSeverityLevel: 3,
-      }),
-    )
+    await initializeOrtRuntime()
+    const session = await ort.InferenceSession.create(model, {
+      executionProviders: [this.executionProvider],
+      graphOptimizationLevel: 'all',
+      // Warnings such as "Removing initializer" are noise in the Worker's logs.
+      logSeverityLevel: 3,
+    })
     return new OrtSessionAdapter(session, ort.Tensor)
   }
 }

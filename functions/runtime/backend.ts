@@ -22,6 +22,12 @@ export interface InferenceBackend {
   readonly name: string
   /** Execution provider that sessions use, such as "wasm", "webgpu" or "cuda". */
   readonly executionProvider: string
+  /**
+   * Prepares the runtime once per process or isolate (onnxruntime-web instantiates
+   * its WebAssembly module here). Later calls return at once, and
+   * `createSession` calls it too.
+   */
+  initialize(): Promise<void>
   /** Creates a session from model bytes that have already passed the integrity check. */
   createSession(model: Uint8Array): Promise<InferenceSession>
 }

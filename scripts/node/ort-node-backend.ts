@@ -33,6 +33,9 @@ export class OrtNodeBackend implements InferenceBackend {
     this.executionProvider = this.#executionProviders.join(',')
   }
 
+  /** Does nothing: the native binding loads with the module. */
+  async initialize(): Promise<void> {}
+
   async createSession(model: Uint8Array): Promise<InferenceSession> {
     const session = await ort.InferenceSession.create(model, {
       executionProviders: this.#executionProviders,
