@@ -17,5 +17,23 @@ export const modelStatusSchema = z.object({
 })
 export type ModelStatus = z.infer<typeof modelStatusSchema>
 
-/** Response of `GET /v1/status`: `checkedAt` is null until the first maintenance run. */
-export const statusResponseSchema = modelStatusSchema.extend({ checkedAt: z.iso.datetime().nullable() })
+/** State of the isolate (or process) that answered: what it has loaded and the runtime memory it holds. */
+export const isolateStatusSchema = z.object({
+  backend: z.string().describe('inference runtime, such as onnxruntime-web'),
+  loadedModels: z.array(z.string()).describe('models with a verified session in this isolate, as name@version'),
+  runtimeMemoryBytes: z
+    .number()
+    .int()
+    .nullable()
+    .describe("size of the runtime's WebAssembly memory, which only grows; null where the runtime does not report it"),
+})
+export type IsolateStatus = z.infer<typeof isolateStatusSchema>
+
+/**
+ * Response of `GET /v1/status`: the last maintenance run (`checkedAt` is null
+ * until the first) and the answering isolate's own state.
+ */
+export const statusResponseSchema = modelStatusSchema.extend({
+  checkedAt: z.iso.datetime().nullable(),
+  isolate: isolateStatusSchema,
+})

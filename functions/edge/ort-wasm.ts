@@ -39,6 +39,22 @@ const IDENTITY_MODEL = new Uint8Array([
 ])
 
 let initialised: Promise<void> | undefined
+/** ORT's linear memory, found once the runtime is instantiated. */
+let memory: WebAssembly.Memory | undefined
+
+/** Returns the current size of ORT's WebAssembly memory in bytes, or undefined before initialisation. */
+export function ortMemoryBytes(): number | undefined {
+  return memory?.buffer.byteLength
+}
+
+/** Finds the module's memory: exported by single-threaded builds, imported by threaded ones. */
+function findMemory(instance: WebAssembly.Instance, imports?: WebAssembly.Imports): WebAssembly.Memory | undefined {
+  const candidates = [
+    ...Object.values(instance.exports),
+    ...Object.values(imports ?? {}).flatMap((namespace) => Object.values(namespace)),
+  ]
+  return candidates.find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory)
+}
 
 /**
  * Instantiates ORT's WebAssembly runtime from the precompiled module, once per
@@ -67,7 +83,10 @@ async function instantiateRuntime(): Promise<void> {
       return (original as (module: WebAssembly.Module, imports?: WebAssembly.Imports) => Promise<WebAssembly.Instance>)(
         ortWasmModule,
         imports,
-      ).then((instance) => ({ module: ortWasmModule, instance }))
+      ).then((instance) => {
+        memory = findMemory(instance, imports)
+        return { module: ortWasmModule, instance }
+      })
     }
     return (original as (...args: unknown[]) => unknown)(source, imports)
   } as typeof WebAssembly.instantiate

@@ -1,7 +1,7 @@
 import type { InferenceBackend, InferenceSession } from '../runtime/backend.ts'
 import { logEvent } from '../runtime/log.ts'
 import { OrtSessionAdapter } from '../runtime/ort-session.ts'
-import { initializeOrtRuntime, ort } from './ort-wasm.ts'
+import { initializeOrtRuntime, ort, ortMemoryBytes } from './ort-wasm.ts'
 
 /**
  * Chooses the execution provider for new sessions: WebGPU where the runtime
@@ -31,6 +31,10 @@ export class OrtWebBackend implements InferenceBackend {
 
   initialize(): Promise<void> {
     return initializeOrtRuntime()
+  }
+
+  memoryBytes(): number | undefined {
+    return ortMemoryBytes()
   }
 
   async createSession(model: Uint8Array): Promise<InferenceSession> {

@@ -28,6 +28,12 @@ export interface InferenceBackend {
    * `createSession` calls it too.
    */
   initialize(): Promise<void>
+  /**
+   * Returns the bytes of memory the runtime holds now (onnxruntime-web: its
+   * WebAssembly memory, which counts toward the isolate's limit), or undefined
+   * where the runtime does not report it.
+   */
+  memoryBytes(): number | undefined
   /** Creates a session from model bytes that have already passed the integrity check. */
   createSession(model: Uint8Array): Promise<InferenceSession>
 }

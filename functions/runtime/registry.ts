@@ -106,6 +106,11 @@ export class ModelRegistry {
     return this.#options.backend
   }
 
+  /** Lists the models with a loaded session, as name@version, most recently used last. */
+  loadedModels(): string[] {
+    return [...this.#loadedAt.keys()].filter((key) => this.#sessions.has(key)).map((key) => key.split('#')[0]!)
+  }
+
   /**
    * Loads and validates the manifest, reading it again once it is older than
    * `manifestTtlMs`. A failed load is retried on the next call; while a previous

@@ -36,6 +36,11 @@ export class OrtNodeBackend implements InferenceBackend {
   /** Does nothing: the native binding loads with the module. */
   async initialize(): Promise<void> {}
 
+  /** Returns undefined: native allocations are not visible from JavaScript. */
+  memoryBytes(): number | undefined {
+    return undefined
+  }
+
   async createSession(model: Uint8Array): Promise<InferenceSession> {
     const session = await ort.InferenceSession.create(model, {
       executionProviders: this.#executionProviders,

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import worker from '../../functions/index.ts'
-import type { ModelStatus } from '../../schemas/status.ts'
+import type { IsolateStatus, ModelStatus } from '../../schemas/status.ts'
 import { authorized, dataFile, freshWorker, manifest, modelFile, type ProblemBody, workerFetch } from './helpers.ts'
 
 const STATUS_KEY = 'status/models.json'
@@ -76,13 +76,26 @@ describe('maintenance cron', () => {
 
   it('reports its result on /v1/status', async () => {
     const before = await workerFetch('/v1/status', { headers: authorized() })
-    expect(await before.json()).toEqual({ checkedAt: null, models: [] })
+    expect(await before.json()).toMatchObject({
+      checkedAt: null,
+      models: [],
+      isolate: { backend: 'onnxruntime-web', loadedModels: [] },
+    })
 
     await runCron()
 
     const after = await workerFetch('/v1/status', { headers: authorized() })
     expect(after.status).toBe(200)
-    expect(await after.json()).toEqual(await storedStatus())
+    const body = (await after.json()) as ModelStatus & { isolate: IsolateStatus }
+    const { isolate, ...stored } = body
+    expect(stored).toEqual(await storedStatus())
+    // The cron loads every model of the manifest into this isolate.
+    expect(isolate.loadedModels.sort()).toEqual(
+      manifest()
+        .models.map((model) => `${model.name}@${model.version}`)
+        .sort(),
+    )
+    expect(isolate.runtimeMemoryBytes).toBeGreaterThan(1 << 20)
   })
 
   it('takes a corrupted model out of service', async () => {

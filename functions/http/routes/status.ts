@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { modelStatusSchema, type ModelStatus } from '../../../schemas/status.ts'
+import { modelStatusSchema, type IsolateStatus, type ModelStatus } from '../../../schemas/status.ts'
 import { ModelUnavailableError } from '../../runtime/errors.ts'
 import { STATUS_KEY } from '../../runtime/maintenance.ts'
 import type { EdgeRuntime } from '../../edge/runtime.ts'
@@ -18,8 +18,18 @@ export async function readModelStatus(runtime: EdgeRuntime): Promise<ModelStatus
   return parsed.data
 }
 
-/** `GET /v1/status`: the last model maintenance run, or `checkedAt: null` before the first. */
+/**
+ * `GET /v1/status`: the last model maintenance run (`checkedAt: null` before the
+ * first), and what this isolate has loaded.
+ */
 export const statusRoutes = new Hono<AppEnv>().get('/', async (c) => {
-  const status = await readModelStatus(c.get('runtime'))
-  return c.json(status ?? { checkedAt: null, models: [] })
+  const runtime = c.get('runtime')
+  const status = await readModelStatus(runtime)
+  const { registry } = runtime
+  const isolate: IsolateStatus = {
+    backend: registry.backend.name,
+    loadedModels: registry.loadedModels(),
+    runtimeMemoryBytes: registry.backend.memoryBytes() ?? null,
+  }
+  return c.json({ ...(status ?? { checkedAt: null, models: [] }), isolate })
 })
