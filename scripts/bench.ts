@@ -1,43 +1,60 @@
 /**
- * `npm run bench`: builds the production bundle, serves it in Miniflare, and
- * measures each /v1 function on real input: the cold first request, warm
- * latency, and the model run time against onnxruntime-node (one intra-op
- * thread) running the same pipeline in this process. Numbers depend on the
- * machine, so compare ratios measured in one run.
+ * `npm run bench`: measures onnx-edge against what a user would run instead, in
+ * one run on this machine, prints the results and writes them into
+ * BENCHMARKS.md between its `bench:begin` and `bench:end` markers.
+ *
+ * It builds the production bundle, serves it in Miniflare, and sends real input
+ * to each /v1 function over loopback HTTP. The baseline is a minimal Node HTTP
+ * server running the same pipelines with onnxruntime-node on one intra-op
+ * thread. Per function: the cold first request split into its steps, warm
+ * latency of both servers, the model run against onnxruntime-node, where a warm
+ * request's time goes, and autocannon load at concurrency 1, 8 and 32. Then the
+ * isolate's memory with every model loaded, the Node batch runner's items/s, and
+ * the bundle size. Numbers depend on the machine: compare ratios from one run.
  */
-import { localRegistry } from './node/local-models.ts'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { cpus, release, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import type { Miniflare } from 'miniflare'
+import * as ort from 'onnxruntime-node'
 import { facesFunction } from '../functions/faces/pipeline.ts'
 import { CallPath, type EdgeFunction } from '../functions/runtime/call.ts'
+import { decodeWav } from '../functions/vad/audio.ts'
 import { vadFunction } from '../functions/vad/pipeline.ts'
 import { faceParametersSchema } from '../schemas/faces.ts'
+import type { IsolateStatus } from '../schemas/status.ts'
 import { vadParametersSchema } from '../schemas/vad.ts'
+import { workerdChildren, residentBytes } from './bench/process-memory.ts'
+import { startReferenceServer, type ReferenceRoute } from './bench/reference-server.ts'
+import { runnerThroughput } from './bench/runner-throughput.ts'
+import { mean, median, percentile, serverTiming, spanMedian, spanNames, type Sample } from './bench/stats.ts'
 import { buildBundle, bundleSize, serveBundle } from './lib/bundle.ts'
+import { MODELS_DIR } from './lib/models.ts'
+import { localRegistry } from './node/local-models.ts'
 
 const COLD_STARTS = 5
 const WARM_REQUESTS = 100
 /** Concurrent connections of the load runs, and how long each lasts. */
 const LOAD_CONCURRENCY = [1, 8, 32]
 const LOAD_SECONDS = 5
+const RUNNER_LINES = 5000
+const RUNNER_BATCH_SIZES = [1, 8, 32]
+const VAD_CLIP_SECONDS = 10
 const API_TOKEN = 'bench-token'
+const REPORT_PATH = 'BENCHMARKS.md'
+const BEGIN_MARKER = '<!-- bench:begin -->'
+const END_MARKER = '<!-- bench:end -->'
+/** The isolate memory limit of Cloudflare Workers, in bytes. */
+const ISOLATE_LIMIT_BYTES = 128 * 2 ** 20
 
-/** One function to measure: its route and body, and the same call for the in-process reference. */
+/** One function to measure: its route and body, and how the reference server builds the same input. */
 interface BenchCase {
   label: string
   path: string
   contentType: string
   body: Uint8Array
-  fn: EdgeFunction<never, unknown>
-  input: unknown
-}
-
-interface Sample {
-  ms: number
-  spans: Record<string, number>
+  route: ReferenceRoute
 }
 
 /** Cuts a canonical 44-byte-header PCM WAV to its first `seconds`, fixing the header sizes. */
@@ -52,22 +69,36 @@ function trimWav(wav: Uint8Array, seconds: number): Uint8Array {
   return out
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
-}
-
-function median(values: number[]): number {
-  return percentile(values, 50)
-}
-
-function serverTiming(response: Response): Record<string, number> {
-  const spans: Record<string, number> = {}
-  for (const part of (response.headers.get('Server-Timing') ?? '').split(',')) {
-    const match = part.trim().match(/^([\w-]+);dur=([\d.]+)$/)
-    if (match) spans[match[1]!] = Number(match[2])
-  }
-  return spans
+function benchCases(): BenchCase[] {
+  const clip = trimWav(new Uint8Array(readFileSync('test/data/speech-16k-mono.wav')), VAD_CLIP_SECONDS)
+  const photo = new Uint8Array(readFileSync('test/data/images/face-512.jpg'))
+  return [
+    {
+      label: `/v1/vad, ${VAD_CLIP_SECONDS} s of 16 kHz speech (WAV)`,
+      path: '/v1/vad',
+      contentType: 'audio/wav',
+      body: clip,
+      route: {
+        fn: vadFunction as EdgeFunction<never, unknown>,
+        input: (bytes) => ({ kind: 'wav', bytes, params: vadParametersSchema.parse({}), maxAudioSeconds: 600 }),
+      },
+    },
+    {
+      label: '/v1/faces, 512×512 JPEG',
+      path: '/v1/faces',
+      contentType: 'image/jpeg',
+      body: photo,
+      route: {
+        fn: facesFunction as EdgeFunction<never, unknown>,
+        input: (bytes) => ({
+          bytes,
+          mediaType: 'image/jpeg',
+          params: faceParametersSchema.parse({}),
+          maxImagePixels: 12e6,
+        }),
+      },
+    },
+  ]
 }
 
 function startWorker(outDir: string, listen = false): Promise<Miniflare> {
@@ -80,8 +111,38 @@ function startWorker(outDir: string, listen = false): Promise<Miniflare> {
       MAX_IMAGE_PIXELS: '12000000',
       MANIFEST_KEY: 'manifest.json',
     },
-    { listen },
+    {
+      listen,
+      // Each request logs two JSON lines; print only what went wrong.
+      onLog: (level, message) => {
+        if (level === 'error' || level === 'warn') console.error(message)
+      },
+    },
   )
+}
+
+async function timedRequest(
+  send: (init: RequestInit) => Promise<{ status: number; headers: Headers; arrayBuffer(): Promise<ArrayBuffer> }>,
+  bench: BenchCase,
+): Promise<Sample> {
+  const started = performance.now()
+  const response = await send({
+    method: 'POST',
+    headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': bench.contentType },
+    body: bench.body,
+  })
+  await response.arrayBuffer()
+  const ms = performance.now() - started
+  if (response.status !== 200) throw new Error(`${bench.path} returned ${response.status}`)
+  return { ms, spans: serverTiming(response.headers.get('Server-Timing')) }
+}
+
+async function warmSamples(url: URL, bench: BenchCase): Promise<Sample[]> {
+  const send = (init: RequestInit) => fetch(new URL(bench.path, url), init)
+  await timedRequest(send, bench)
+  const samples: Sample[] = []
+  for (let i = 0; i < WARM_REQUESTS; i++) samples.push(await timedRequest(send, bench))
+  return samples
 }
 
 /** Result of one load run: requests per second, p99 latency and failed requests. */
@@ -92,7 +153,6 @@ interface LoadResult {
   errors: number
 }
 
-/** Runs autocannon against a listening Worker for {@link LOAD_SECONDS} at each concurrency. */
 async function measureLoad(url: URL, bench: BenchCase): Promise<LoadResult[]> {
   const results: LoadResult[] = []
   for (const concurrency of LOAD_CONCURRENCY) {
@@ -114,151 +174,272 @@ async function measureLoad(url: URL, bench: BenchCase): Promise<LoadResult[]> {
   return results
 }
 
-/** Median duration of each Server-Timing span over the samples, in first-seen order. */
-function spanMedians(samples: Sample[]): Array<[string, number]> {
-  const names = [...new Set(samples.flatMap((sample) => Object.keys(sample.spans)))]
-  return names.map((name) => [name, median(samples.map((sample) => sample.spans[name] ?? 0))])
-}
-
-async function timedRequest(miniflare: Miniflare, bench: BenchCase): Promise<Sample> {
-  const started = performance.now()
-  const response = await miniflare.dispatchFetch(`http://localhost${bench.path}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': bench.contentType },
-    body: bench.body,
-  })
-  await response.arrayBuffer()
-  const ms = performance.now() - started
-  if (response.status !== 200) throw new Error(`${bench.path} returned ${response.status}`)
-  return { ms, spans: serverTiming(response) }
-}
-
-/** Times the same pipeline in this process with onnxruntime-node: total and model run, per call. */
-async function measureInProcess(callPath: CallPath, bench: BenchCase): Promise<Sample[]> {
-  await callPath.call(bench.fn, bench.input as never, 'warm-up')
-  const samples: Sample[] = []
-  for (let i = 0; i < WARM_REQUESTS; i++) {
-    const started = performance.now()
-    const { timer } = await callPath.call(bench.fn, bench.input as never, `bench-${i}`)
-    samples.push({ ms: performance.now() - started, spans: Object.fromEntries(timer.entries()) })
+/**
+ * Times the published Silero model run the usual way, one call per 32 ms frame
+ * with onnxruntime-node on one thread, over the same clip: the model run a user
+ * of the stock model gets. Returns the median of 20 runs over the whole clip.
+ */
+async function stockSileroMs(wav: Uint8Array): Promise<number> {
+  const { samples } = decodeWav(wav)
+  const session = await ort.InferenceSession.create(join(MODELS_DIR, 'silero_vad_v5.onnx'), { intraOpNumThreads: 1 })
+  const sr = new ort.Tensor('int64', BigInt64Array.of(16000n), [])
+  const runClip = async () => {
+    let state: Float32Array = new Float32Array(256)
+    for (let start = 0; start < samples.length; start += 512) {
+      const window = new Float32Array(576)
+      window.set(samples.subarray(Math.max(0, start - 64), start + 512), start === 0 ? 64 : 0)
+      const result = await session.run({
+        input: new ort.Tensor('float32', window, [1, 576]),
+        state: new ort.Tensor('float32', state, [2, 1, 128]),
+        sr,
+      })
+      state = result.stateN!.data as Float32Array
+    }
   }
-  return samples
+  await runClip()
+  const times: number[] = []
+  for (let i = 0; i < 20; i++) {
+    const started = performance.now()
+    await runClip()
+    times.push(performance.now() - started)
+  }
+  await session.release()
+  return median(times)
 }
 
-function benchCases(): BenchCase[] {
-  const clip = trimWav(new Uint8Array(readFileSync('test/data/speech-16k-mono.wav')), 5)
-  const photo = new Uint8Array(readFileSync('test/data/images/face-512.jpg'))
+/** Measured results of one function. */
+interface CaseResult {
+  bench: BenchCase
+  cold: Sample[]
+  worker: Sample[]
+  node: Sample[]
+  load: LoadResult[]
+  stockModelMs?: number
+}
+
+async function measureCase(outDir: string, bench: BenchCase, referenceUrl: URL): Promise<CaseResult> {
+  const cold: Sample[] = []
+  for (let i = 0; i < COLD_STARTS; i++) {
+    const miniflare = await startWorker(outDir)
+    cold.push(
+      await timedRequest((init) => miniflare.dispatchFetch(`http://localhost${bench.path}`, init as never), bench),
+    )
+    await miniflare.dispose()
+  }
+
+  const miniflare = await startWorker(outDir, true)
+  const url = await miniflare.ready
+  const worker = await warmSamples(url, bench)
+  const load = await measureLoad(url, bench)
+  await miniflare.dispose()
+
+  const node = await warmSamples(referenceUrl, bench)
+  const stockModelMs = bench.path === '/v1/vad' ? await stockSileroMs(bench.body) : undefined
+  return { bench, cold, worker, node, load, stockModelMs }
+}
+
+/** Isolate memory with every model loaded: ORT's WebAssembly memory and the workerd process's RSS. */
+interface MemoryResult {
+  loadedModels: string[]
+  runtimeMemoryBytes: number
+  rssBeforeBytes: number
+  rssAfterBytes: number
+}
+
+async function measureMemory(outDir: string, cases: readonly BenchCase[]): Promise<MemoryResult> {
+  const miniflare = await startWorker(outDir, true)
+  try {
+    const url = await miniflare.ready
+    const [pid, ...others] = workerdChildren()
+    if (pid === undefined || others.length > 0) throw new Error('expected exactly one workerd child process')
+    const rssBeforeBytes = residentBytes(pid)
+
+    // The maintenance cron loads every model of the manifest; one request per function then runs each.
+    const worker = await miniflare.getWorker()
+    await worker.scheduled({ cron: '*/30 * * * *' })
+    for (const bench of cases) await warmSamples(url, bench)
+
+    const response = await fetch(new URL('/v1/status', url), { headers: { Authorization: `Bearer ${API_TOKEN}` } })
+    const { isolate } = (await response.json()) as { isolate: IsolateStatus }
+    if (isolate.runtimeMemoryBytes === null) throw new Error('the Worker did not report its runtime memory')
+    return {
+      loadedModels: isolate.loadedModels,
+      runtimeMemoryBytes: isolate.runtimeMemoryBytes,
+      rssBeforeBytes,
+      rssAfterBytes: residentBytes(pid),
+    }
+  } finally {
+    await miniflare.dispose()
+  }
+}
+
+function packageVersion(name: string): string {
+  return (JSON.parse(readFileSync(join('node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
+}
+
+function operatingSystem(): string {
+  const osRelease = existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : ''
+  return osRelease.match(/^PRETTY_NAME="?([^"\n]+)"?$/m)?.[1] ?? `Linux ${release()}`
+}
+
+const ms = (value: number, digits = 1) => `${value.toFixed(digits)} ms`
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`
+const ratio = (value: number) => `${value.toFixed(2)}×`
+const p50 = (samples: readonly Sample[]) => median(samples.map((sample) => sample.ms))
+const tail = (samples: readonly Sample[]) =>
+  [50, 95, 99]
+    .map((p) =>
+      percentile(
+        samples.map((sample) => sample.ms),
+        p,
+      ).toFixed(1),
+    )
+    .join(' / ') + ' ms'
+
+/** Rows of the per-function table: a label and one cell per function. */
+function caseRows(results: readonly CaseResult[]): Array<[string, ...string[]]> {
+  const row = (label: string, cell: (result: CaseResult) => string): [string, ...string[]] => [
+    label,
+    ...results.map(cell),
+  ]
+  const model = (samples: readonly Sample[]) => spanMedian(samples, 'model')
+  const coldSpans = ['r2-read', 'sha256', 'runtime-init', 'session', 'decode', 'model']
+  const outside = (samples: readonly Sample[]) => median(samples.map((sample) => sample.ms - (sample.spans.model ?? 0)))
+
   return [
-    {
-      label: '/v1/vad, 5 s of 16 kHz speech',
-      path: '/v1/vad',
-      contentType: 'audio/wav',
-      body: clip,
-      fn: vadFunction as EdgeFunction<never, unknown>,
-      input: { kind: 'wav', bytes: clip, params: vadParametersSchema.parse({}), maxAudioSeconds: 600 },
-    },
-    {
-      label: '/v1/faces, 512×512 JPEG',
-      path: '/v1/faces',
-      contentType: 'image/jpeg',
-      body: photo,
-      fn: facesFunction as EdgeFunction<never, unknown>,
-      input: { bytes: photo, mediaType: 'image/jpeg', params: faceParametersSchema.parse({}), maxImagePixels: 12e6 },
-    },
+    row(`first request after start, median of ${COLD_STARTS} cold starts`, (r) => ms(p50(r.cold), 0)),
+    row(
+      `of which ${coldSpans.join(' / ')} (runtime-init overlaps the read)`,
+      (r) => coldSpans.map((span) => spanMedian(r.cold, span).toFixed(0)).join(' / ') + ' ms',
+    ),
+    row(`warm p50 / p95 / p99 over HTTP, ${WARM_REQUESTS} sequential requests: Worker`, (r) => tail(r.worker)),
+    row('the same for the Node HTTP server with onnxruntime-node', (r) => tail(r.node)),
+    row('end-to-end ratio at p50, Worker / Node server', (r) => ratio(p50(r.worker) / p50(r.node))),
+    row('model run per request, p50: onnxruntime-web in workerd', (r) => ms(model(r.worker))),
+    row('the same model with onnxruntime-node, one thread', (r) => ms(model(r.node))),
+    row('model run ratio, workerd / onnxruntime-node', (r) => ratio(model(r.worker) / model(r.node))),
+    row('published Silero model frame by frame, onnxruntime-node, one thread', (r) =>
+      r.stockModelMs === undefined ? 'n/a' : ms(r.stockModelMs),
+    ),
+    row('model run ratio, workerd / that', (r) =>
+      r.stockModelMs === undefined ? 'n/a' : ratio(model(r.worker) / r.stockModelMs),
+    ),
+    row('warm Server-Timing spans, medians', (r) => {
+      const names = spanNames(r.worker).filter((name) => name !== 'load')
+      return names.map((name) => `${name} ${spanMedian(r.worker, name).toFixed(0)}`).join(', ') + ' ms'
+    }),
+    row('everything but the model run (HTTP included), p50', (r) => {
+      const rest = outside(r.worker)
+      return `${ms(rest)}, ${((100 * rest) / p50(r.worker)).toFixed(0)}% of the request`
+    }),
+    row(`load at concurrency ${LOAD_CONCURRENCY.join(' / ')} (autocannon, ${LOAD_SECONDS} s each): requests/s`, (r) =>
+      r.load.map((run) => run.requestsPerSecond.toFixed(1)).join(' / '),
+    ),
+    row("the same as a share of one isolate's sequential limit (1000 ms / mean latency)", (r) => {
+      const limit = 1000 / mean(r.worker.map((sample) => sample.ms))
+      return r.load.map((run) => `${((100 * run.requestsPerSecond) / limit).toFixed(0)}%`).join(' / ')
+    }),
+    row(
+      `load p99 at concurrency ${LOAD_CONCURRENCY.join(' / ')}`,
+      (r) => r.load.map((run) => run.p99Ms).join(' / ') + ' ms',
+    ),
+    row('errors under load', (r) => String(r.load.reduce((sum, run) => sum + run.errors, 0))),
   ]
 }
 
-function formatMs(value: number): string {
-  return `${value.toFixed(1)} ms`
+function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]!.length)))
+  const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n')
+}
+
+/** Replaces the text between the markers of BENCHMARKS.md, or writes a new file with only the results. */
+function writeReport(section: string): void {
+  const block = `${BEGIN_MARKER}\n\n${section}\n\n${END_MARKER}`
+  const current = existsSync(REPORT_PATH) ? readFileSync(REPORT_PATH, 'utf8') : ''
+  const begin = current.indexOf(BEGIN_MARKER)
+  const end = current.indexOf(END_MARKER)
+  const text =
+    begin >= 0 && end > begin
+      ? current.slice(0, begin) + block + current.slice(end + END_MARKER.length)
+      : `# Benchmarks\n\n${block}\n${current.replace(/^# Benchmarks\n+/, '\n')}`
+  writeFileSync(REPORT_PATH, text)
 }
 
 async function main(): Promise<void> {
   const outDir = mkdtempSync(join(tmpdir(), 'onnx-edge-bench-'))
   const registry = localRegistry()
-  const callPath = new CallPath(registry, [])
-  const rows: Array<[string, string]> = []
+  const cases = benchCases()
+  const reference = await startReferenceServer(
+    new CallPath(registry, []),
+    Object.fromEntries(cases.map((bench) => [bench.path, bench.route])),
+  )
 
   try {
     buildBundle(outDir)
     const size = bundleSize(outDir)
-    rows.push(['machine', `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`])
-    rows.push([
-      'bundle raw / gzip',
-      `${(size.rawBytes / 2 ** 20).toFixed(2)} MiB / ${(size.gzipBytes / 2 ** 20).toFixed(2)} MiB`,
-    ])
-
-    for (const bench of benchCases()) {
-      const cold: Sample[] = []
-      for (let i = 0; i < COLD_STARTS; i++) {
-        const miniflare = await startWorker(outDir)
-        cold.push(await timedRequest(miniflare, bench))
-        await miniflare.dispose()
-      }
-
-      const miniflare = await startWorker(outDir, true)
-      await timedRequest(miniflare, bench)
-      const warm: Sample[] = []
-      for (let i = 0; i < WARM_REQUESTS; i++) warm.push(await timedRequest(miniflare, bench))
-      const load = await measureLoad(await miniflare.ready, bench)
-      await miniflare.dispose()
-
-      const reference = await measureInProcess(callPath, bench)
-      const workerdModel = median(warm.map((sample) => sample.spans.model ?? 0))
-      const nodeModel = median(reference.map((sample) => sample.spans.model ?? 0))
-      const coldSpans = ['r2-read', 'sha256', 'session', 'decode', 'model']
-        .map((span) => `${span} ${median(cold.map((sample) => sample.spans[span] ?? 0)).toFixed(0)}`)
-        .join(', ')
-
-      rows.push([bench.label, ''])
-      rows.push([
-        `  first request, median of ${COLD_STARTS} cold starts`,
-        `${median(cold.map((s) => s.ms)).toFixed(0)} ms (${coldSpans} ms)`,
-      ])
-      rows.push([
-        `  warm p50 / p95 / p99, ${WARM_REQUESTS} sequential requests`,
-        [50, 95, 99]
-          .map((p) =>
-            percentile(
-              warm.map((sample) => sample.ms),
-              p,
-            ).toFixed(1),
-          )
-          .join(' / ') + ' ms',
-      ])
-      rows.push(['  warm model run in workerd, p50', formatMs(workerdModel)])
-      rows.push(['  same pipeline in process, onnxruntime-node, p50', formatMs(median(reference.map((s) => s.ms)))])
-      rows.push(['  model run, onnxruntime-node one thread, p50', formatMs(nodeModel)])
-      rows.push(['  model run ratio, workerd / onnxruntime-node', `${(workerdModel / nodeModel).toFixed(2)}×`])
-
-      // Where a warm request's time goes, from Server-Timing; the rest is routing, validation and HTTP.
-      const meanMs = warm.reduce((sum, sample) => sum + sample.ms, 0) / warm.length
-      const spans = spanMedians(warm).filter(([name]) => name !== 'load')
-      const spanText = spans.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')
-      const outsideModel = median(warm.map((sample) => sample.ms - (sample.spans.model ?? 0)))
-      rows.push(['  warm request spans, medians', `${spanText} ms`])
-      rows.push([
-        '  everything but the model run, p50',
-        `${formatMs(outsideModel)} (${((100 * outsideModel) / median(warm.map((s) => s.ms))).toFixed(0)}% of p50)`,
-      ])
-
-      // One isolate serves one request at a time, so sequential latency bounds its throughput.
-      const serviceLimit = 1000 / meanMs
-      for (const run of load) {
-        rows.push([
-          `  load, concurrency ${run.concurrency}, ${LOAD_SECONDS} s`,
-          `${run.requestsPerSecond.toFixed(1)} req/s (${((100 * run.requestsPerSecond) / serviceLimit).toFixed(0)}% of ` +
-            `${serviceLimit.toFixed(1)}), p99 ${run.p99Ms} ms, ${run.errors} errors`,
-        ])
-      }
+    const results: CaseResult[] = []
+    for (const bench of cases) {
+      console.log(`measuring ${bench.label}`)
+      results.push(await measureCase(outDir, bench, reference.url))
     }
+    console.log('measuring isolate memory')
+    const memory = await measureMemory(outDir, cases)
+    console.log('measuring the batch runner')
+    const runner = runnerThroughput(outDir, RUNNER_LINES, RUNNER_BATCH_SIZES)
+
+    const cpu = cpus()
+    const machine =
+      `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+      `${operatingSystem()}`
+    const versions =
+      `Node.js ${process.version.slice(1)}, wrangler ${packageVersion('wrangler')}, ` +
+      `workerd ${packageVersion('workerd')}, miniflare ${packageVersion('miniflare')}, ` +
+      `onnxruntime-web ${packageVersion('onnxruntime-web')}, onnxruntime-node ${packageVersion('onnxruntime-node')}`
+    const caseTable = markdownTable(
+      ['measure', ...cases.map((bench) => `\`${bench.path}\``)],
+      caseRows(results).map((row) => [...row]),
+    )
+    const memoryTable = markdownTable(
+      ['measure', 'value'],
+      [
+        ['models loaded in the isolate', memory.loadedModels.join(', ')],
+        [
+          "ONNX Runtime's WebAssembly memory",
+          `${mib(memory.runtimeMemoryBytes)} (${((100 * memory.runtimeMemoryBytes) / ISOLATE_LIMIT_BYTES).toFixed(0)}% of the 128 MiB isolate limit)`,
+        ],
+        [
+          'workerd process RSS, after start / with every model loaded and run',
+          `${mib(memory.rssBeforeBytes)} / ${mib(memory.rssAfterBytes)} (+${mib(memory.rssAfterBytes - memory.rssBeforeBytes)})`,
+        ],
+        ['bundle, raw / gzip', `${mib(size.rawBytes)} / ${mib(size.gzipBytes)}`],
+        [
+          `Node batch runner, digits from JSON, ${RUNNER_LINES} lines, CPU: items/s at batch size ${RUNNER_BATCH_SIZES.join(' / ')}`,
+          RUNNER_BATCH_SIZES.map((batch) => runner.get(batch)!.toFixed(0)).join(' / '),
+        ],
+      ],
+    )
+    const section = [
+      `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.`,
+      '',
+      `- Machine: ${machine}.`,
+      `- Versions: ${versions}.`,
+      `- Inputs: the first ${VAD_CLIP_SECONDS} s of \`test/data/speech-16k-mono.wav\` for \`/v1/vad\`; ` +
+        '`test/data/images/face-512.jpg` for `/v1/faces`.',
+      '',
+      caseTable,
+      '',
+      memoryTable,
+    ].join('\n')
+
+    console.log(`\n${section}\n`)
+    writeReport(section)
+    console.log(`wrote the results into ${REPORT_PATH}`)
   } finally {
+    await reference.close()
     await registry.reset()
     rmSync(outDir, { recursive: true, force: true })
   }
-
-  const width = Math.max(...rows.map(([label]) => label.length))
-  console.log()
-  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`)
 }
 
 await main()

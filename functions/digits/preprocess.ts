@@ -84,7 +84,7 @@ export function mnistPixels(image: RgbImage): Float32Array {
   const scale = DIGIT_BOX / Math.max(boxWidth, boxHeight)
   const scaledWidth = Math.max(1, Math.round(boxWidth * scale))
   const scaledHeight = Math.max(1, Math.round(boxHeight * scale))
-  const digit = resampleArea(cropped, boxWidth, boxHeight, 1, 0, scaledWidth, scaledHeight)
+  const digit = resampleArea(cropped, boxWidth, boxHeight, 1, scaledWidth, scaledHeight)
 
   return centreByMass(digit, scaledWidth, scaledHeight)
 }

@@ -91,11 +91,10 @@ export const facesFunction: EdgeFunction<FacesInput, FacesResponse> = {
   async run(input, { model: loadModel, timer }) {
     const image = await timer.measure('decode', () => decodeImage(input.bytes, input.mediaType, input.maxImagePixels))
 
-    const { pixels, placement } = await timer.measure('preprocess', () => {
-      const boxed = letterbox(image, INPUT_SIZE)
-      for (let i = 0; i < boxed.pixels.length; i++) boxed.pixels[i] = boxed.pixels[i]! * 2 - 1
-      return boxed
-    })
+    // BlazeFace takes values in [-1, 1].
+    const { pixels, placement } = await timer.measure('preprocess', () =>
+      letterbox(image, INPUT_SIZE, { gain: 2 / 255, bias: -1 }),
+    )
 
     const model = await loadModel()
     const outputs = await model.run({ 'input:0': tensor('FP32', [1, INPUT_SIZE, INPUT_SIZE, 3], pixels) }, timer)

@@ -179,7 +179,7 @@ export class ModelRegistry {
   /**
    * Returns the verified, cached model `name`, loading it on first use. Load
    * steps are added to `timer` as "r2-read", "sha256", "runtime-init" (the
-   * runtime's one-time setup, which overlaps the read) and "session".
+   * runtime's one-time setup, near 0 after the first load) and "session".
    *
    * @throws {UnknownModelError} for a name that the manifest does not list.
    * @throws {ModelUnavailableError} when the object is missing, fails its
@@ -328,24 +328,21 @@ export class ModelRegistry {
     const { backend } = this.#options
     const ids = { model: entry.name, version: entry.version, key: entry.key }
     const started = performance.now()
-    // The runtime's first setup needs no model bytes, so it runs while the object is read and hashed.
-    const initializing = backend.initialize().then(
-      () => timer?.add('runtime-init', performance.now() - started),
-      (error: unknown) => error,
-    )
     const bytes = await this.#readVerified(entry, timer)
 
+    // The runtime's one-time setup is CPU-bound, so it would gain nothing from overlapping the read.
     let session: InferenceSession
-    const initError = await initializing
-    const creating = performance.now()
+    const initializing = performance.now()
     try {
-      if (initError !== undefined) throw initError
+      await backend.initialize()
+      timer?.add('runtime-init', performance.now() - initializing)
+      const creating = performance.now()
       session = await backend.createSession(bytes)
+      timer?.add('session', performance.now() - creating)
     } catch (error) {
       logEvent('error', 'session_create_failed', { ...ids, backend: backend.name, error: describeError(error) })
       throw new ModelUnavailableError(`the runtime could not load model "${entry.name}"`, { cause: error })
     }
-    timer?.add('session', performance.now() - creating)
 
     logEvent('info', 'model_loaded', {
       ...ids,

@@ -61,6 +61,8 @@ export interface ServeOptions {
   s3Credentials?: LocalS3Credentials
   /** Listens on 127.0.0.1 at a free port (`await miniflare.ready` gives the URL); implied by `s3Credentials`. */
   listen?: boolean
+  /** Receives the Worker's console output line by line instead of Miniflare printing it. */
+  onLog?: (level: string, message: string) => void
 }
 
 /**
@@ -71,7 +73,7 @@ export interface ServeOptions {
 export async function serveBundle(
   outDir: string,
   bindings: Record<string, string>,
-  { s3Credentials, listen = s3Credentials !== undefined }: ServeOptions = {},
+  { s3Credentials, listen = s3Credentials !== undefined, onLog }: ServeOptions = {},
 ): Promise<Miniflare> {
   // Miniflare 5 takes a new options shape; the converter accepts the v4 one.
   const miniflare = new Miniflare(
@@ -81,6 +83,9 @@ export async function serveBundle(
       r2Buckets: { MODELS: { id: 'onnx-edge-models', s3Credentials } },
       bindings,
       ...(listen ? { host: '127.0.0.1', port: 0 } : {}),
+      ...(onLog
+        ? { handleStructuredLogs: (log: { level: string; message: string }) => onLog(log.level, log.message) }
+        : {}),
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   )
   const bucket = await miniflare.getR2Bucket('MODELS')
