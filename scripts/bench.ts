@@ -210,6 +210,8 @@ async function stockSileroMs(wav: Uint8Array): Promise<number> {
 /** Measured results of one function. */
 interface CaseResult {
   bench: BenchCase
+  /** Milliseconds from creating each cold Miniflare to its being ready (workerd start and module load). */
+  startMs: number[]
   cold: Sample[]
   worker: Sample[]
   node: Sample[]
@@ -219,8 +221,11 @@ interface CaseResult {
 
 async function measureCase(outDir: string, bench: BenchCase, referenceUrl: URL): Promise<CaseResult> {
   const cold: Sample[] = []
+  const startMs: number[] = []
   for (let i = 0; i < COLD_STARTS; i++) {
+    const starting = performance.now()
     const miniflare = await startWorker(outDir)
+    startMs.push(performance.now() - starting)
     cold.push(
       await timedRequest((init) => miniflare.dispatchFetch(`http://localhost${bench.path}`, init as never), bench),
     )
@@ -235,11 +240,13 @@ async function measureCase(outDir: string, bench: BenchCase, referenceUrl: URL):
 
   const node = await warmSamples(referenceUrl, bench)
   const stockModelMs = bench.path === '/v1/vad' ? await stockSileroMs(bench.body) : undefined
-  return { bench, cold, worker, node, load, stockModelMs }
+  return { bench, startMs, cold, worker, node, load, stockModelMs }
 }
 
 /** Isolate memory with every model loaded: ORT's WebAssembly memory and the workerd process's RSS. */
 interface MemoryResult {
+  /** p50 of GET /v2/health/live through the listening Worker: the HTTP cost that every request pays. */
+  httpFloorMs: number
   loadedModels: string[]
   runtimeMemoryBytes: number
   rssBeforeBytes: number
@@ -254,6 +261,13 @@ async function measureMemory(outDir: string, cases: readonly BenchCase[]): Promi
     if (pid === undefined || others.length > 0) throw new Error('expected exactly one workerd child process')
     const rssBeforeBytes = residentBytes(pid)
 
+    const liveTimes: number[] = []
+    for (let i = 0; i < WARM_REQUESTS; i++) {
+      const started = performance.now()
+      await (await fetch(new URL('/v2/health/live', url))).arrayBuffer()
+      liveTimes.push(performance.now() - started)
+    }
+
     // The maintenance cron loads every model of the manifest; one request per function then runs each.
     const worker = await miniflare.getWorker()
     await worker.scheduled({ cron: '*/30 * * * *' })
@@ -263,6 +277,7 @@ async function measureMemory(outDir: string, cases: readonly BenchCase[]): Promi
     const { isolate } = (await response.json()) as { isolate: IsolateStatus }
     if (isolate.runtimeMemoryBytes === null) throw new Error('the Worker did not report its runtime memory')
     return {
+      httpFloorMs: median(liveTimes),
       loadedModels: isolate.loadedModels,
       runtimeMemoryBytes: isolate.runtimeMemoryBytes,
       rssBeforeBytes,
@@ -307,9 +322,12 @@ function caseRows(results: readonly CaseResult[]): Array<[string, ...string[]]> 
   const outside = (samples: readonly Sample[]) => median(samples.map((sample) => sample.ms - (sample.spans.model ?? 0)))
 
   return [
+    row(`workerd start to ready (Miniflare, includes loading the bundle), median of ${COLD_STARTS}`, (r) =>
+      ms(median(r.startMs), 0),
+    ),
     row(`first request after start, median of ${COLD_STARTS} cold starts`, (r) => ms(p50(r.cold), 0)),
     row(
-      `of which ${coldSpans.join(' / ')} (runtime-init overlaps the read)`,
+      `of which ${coldSpans.join(' / ')} (runtime-init runs at isolate start, so it is near 0)`,
       (r) => coldSpans.map((span) => spanMedian(r.cold, span).toFixed(0)).join(' / ') + ' ms',
     ),
     row(`warm p50 / p95 / p99 over HTTP, ${WARM_REQUESTS} sequential requests: Worker`, (r) => tail(r.worker)),
@@ -403,6 +421,7 @@ async function main(): Promise<void> {
     const memoryTable = markdownTable(
       ['measure', 'value'],
       [
+        ['HTTP round trip to the Worker, GET /v2/health/live, p50', ms(memory.httpFloorMs)],
         ['models loaded in the isolate', memory.loadedModels.join(', ')],
         [
           "ONNX Runtime's WebAssembly memory",
