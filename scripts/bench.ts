@@ -343,12 +343,17 @@ function caseRows(results: readonly CaseResult[]): Array<[string, ...string[]]> 
       r.stockModelMs === undefined ? 'n/a' : ratio(model(r.worker) / r.stockModelMs),
     ),
     row('warm Server-Timing spans, medians', (r) => {
-      const names = spanNames(r.worker).filter((name) => name !== 'load')
+      const names = spanNames(r.worker).filter((name) => name !== 'load' && name !== 'total')
       return names.map((name) => `${name} ${spanMedian(r.worker, name).toFixed(0)}`).join(', ') + ' ms'
     }),
-    row('everything but the model run (HTTP included), p50', (r) => {
+    row('everything but the model run, seen by the client (HTTP included), p50', (r) => {
       const rest = outside(r.worker)
       return `${ms(rest)}, ${((100 * rest) / p50(r.worker)).toFixed(0)}% of the request`
+    }),
+    row('the same inside the Worker (Server-Timing total minus model), p50', (r) => {
+      const inside = median(r.worker.map((sample) => (sample.spans.total ?? NaN) - (sample.spans.model ?? 0)))
+      const share = median(r.worker.map((sample) => 1 - (sample.spans.model ?? 0) / (sample.spans.total ?? NaN)))
+      return `${ms(inside)}, ${(100 * share).toFixed(0)}% of the Worker's time`
     }),
     row(`load at concurrency ${LOAD_CONCURRENCY.join(' / ')} (autocannon, ${LOAD_SECONDS} s each): requests/s`, (r) =>
       r.load.map((run) => run.requestsPerSecond.toFixed(1)).join(' / '),

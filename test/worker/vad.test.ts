@@ -51,6 +51,9 @@ describe('POST /v1/vad with real recordings', () => {
     const timing = response.headers.get('Server-Timing') ?? ''
     expect(timing).toMatch(/\bmodel;dur=\d/)
     expect(timing).toMatch(/\bdecode;dur=\d/)
+    // "total" covers the whole request, so no span inside it can be longer.
+    const span = (name: string) => Number(timing.match(new RegExp(`\\b${name};dur=([\\d.]+)`))?.[1])
+    expect(span('total')).toBeGreaterThanOrEqual(span('model'))
   })
 })
 
