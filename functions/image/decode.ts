@@ -37,8 +37,10 @@ function readHeader(bytes: Uint8Array, mediaType: ImageMediaType, maxPixels: num
   try {
     header = imageSize(bytes)
   } catch (error) {
+    // image-size reports a format it does not recognise as "unsupported file type: undefined".
     const reason = error instanceof Error ? error.message : String(error)
-    throw invalidImage(expected.toUpperCase(), `its image header could not be read (${reason})`, error)
+    const detail = /unsupported file type/.test(reason) ? 'it starts like no image format' : reason
+    throw invalidImage(expected.toUpperCase(), `its image header could not be read (${detail})`, error)
   }
   if (header.type !== expected) {
     throw new UnsupportedMediaTypeError(

@@ -9,10 +9,6 @@ export function median(values: readonly number[]): number {
   return percentile(values, 50)
 }
 
-export function mean(values: readonly number[]): number {
-  return values.reduce((sum, value) => sum + value, 0) / values.length
-}
-
 /** Parses `Server-Timing: name;dur=1.2, …` into durations by name. */
 export function serverTiming(header: string | null): Record<string, number> {
   const spans: Record<string, number> = {}

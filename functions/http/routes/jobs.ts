@@ -21,7 +21,8 @@ jobsRoutes.post('/', async (c) => {
   const { runner } = readQuery(c, createJobQuerySchema)
   const bucket = c.env.MODELS
 
-  const meta = await createJob(bucket, await c.req.text(), runner)
+  // Decoded by hand: workerd warns when .text() reads a body whose Content-Type is not text/*.
+  const meta = await createJob(bucket, new TextDecoder().decode(await c.req.arrayBuffer()), runner)
 
   // Fan out now rather than at the next dispatch cron; the cron catches any miss.
   if (runner === 'edge') {
