@@ -5,7 +5,7 @@ import { edgeRuntime } from './edge/runtime.ts'
 import { describeError, logEvent } from './runtime/log.ts'
 import { MAINTENANCE_CRON, runModelMaintenance } from './runtime/maintenance.ts'
 
-// Instantiating ONNX Runtime's WebAssembly module costs about 250 ms in workerd, so it runs while the
+// Instantiating ONNX Runtime's WebAssembly module costs about 170 ms in workerd, so it runs while the
 // isolate starts instead of inside its first request. A failure here is retried by the first model load.
 // NOTE: this runs in workerd; whether Cloudflare's startup time limit leaves room for it is untested.
 await initializeOrtRuntime().catch((error: unknown) => {
