@@ -108,7 +108,8 @@ export class ModelRegistry {
 
   /** Lists the models with a loaded session, as name@version, most recently used last. */
   loadedModels(): string[] {
-    return [...this.#loadedAt.keys()].filter((key) => this.#sessions.has(key)).map((key) => key.split('#')[0]!)
+    // The session map is kept in use order; a key without a load time is still loading.
+    return [...this.#sessions.keys()].filter((key) => this.#loadedAt.has(key)).map((key) => key.split('#')[0]!)
   }
 
   /**
