@@ -17,7 +17,7 @@ export const modelStatusSchema = z.object({
 })
 export type ModelStatus = z.infer<typeof modelStatusSchema>
 
-/** State of the isolate (or process) that answered: what it has loaded and the runtime memory it holds. */
+/** State of the isolate (or process) that served the request: its loaded models and runtime memory. */
 export const isolateStatusSchema = z.object({
   backend: z.string().describe('inference runtime, such as onnxruntime-web'),
   loadedModels: z.array(z.string()).describe('models with a verified session in this isolate, as name@version'),
@@ -31,7 +31,7 @@ export type IsolateStatus = z.infer<typeof isolateStatusSchema>
 
 /**
  * Response of `GET /v1/status`: the last maintenance run (`checkedAt` is null
- * until the first) and the answering isolate's own state.
+ * until the first) and the state of the isolate that served it.
  */
 export const statusResponseSchema = modelStatusSchema.extend({
   checkedAt: z.iso.datetime().nullable(),

@@ -333,7 +333,7 @@ function shareSeenByClient(samples: readonly Sample[]): number {
 const percent = (share: number) => `${(100 * share).toFixed(0)}%`
 const yesNo = (met: boolean) => (met ? 'yes' : 'no')
 
-/** The targets of the performance work, each with its measured value and whether it is met. */
+/** Builds the rows of the targets table: each target, its measured value and whether it is met. */
 function targetRows(results: readonly CaseResult[], memory: MemoryResult, gzipBytes: number): string[][] {
   const [vad, faces] = results as [CaseResult, CaseResult]
   const model = (samples: readonly Sample[]) => spanMedian(samples, 'model')

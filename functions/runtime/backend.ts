@@ -29,7 +29,7 @@ export interface InferenceBackend {
    */
   initialize(): Promise<void>
   /**
-   * Returns the bytes of memory the runtime holds now (onnxruntime-web: its
+   * Returns the bytes of memory the runtime uses now (onnxruntime-web: its
    * WebAssembly memory, which counts toward the isolate's limit), or undefined
    * where the runtime does not report it.
    */

@@ -337,7 +337,7 @@ export function buildClipGraph(inlined: OnnxTypes.ModelProto, window: SileroWind
 
   // Keep only the original initializers that the new nodes read.
   const used = new Set(builder.nodes.flatMap((node) => node.input))
-  const kept = [...initializers.values()].filter((tensor) => used.has(tensor.name))
+  const usedInitializers = [...initializers.values()].filter((tensor) => used.has(tensor.name))
 
   const floatType = (name: string, dims: Array<number | string>) =>
     onnx.ValueInfoProto.create({
@@ -362,7 +362,7 @@ export function buildClipGraph(inlined: OnnxTypes.ModelProto, window: SileroWind
     graph: onnx.GraphProto.create({
       name: `silero-vad-clip-${window.rateHz}`,
       node: builder.nodes,
-      initializer: [...kept, ...builder.initializers],
+      initializer: [...usedInitializers, ...builder.initializers],
       input: [floatType('input', ['frames', windowSamples]), floatType('state', [2, 1, hiddenSize])],
       output: [floatType('output', ['frames', 1]), floatType('stateN', [2, 1, hiddenSize])],
     }),

@@ -122,7 +122,7 @@ async function sileroCases(): Promise<ReferenceCase[]> {
 
 /**
  * Runs the published Silero model frame by frame over 64 consecutive windows of
- * real speech, starting from a zero state, for each rate; the whole-clip models
+ * real speech at each rate, starting from a zero state. The whole-clip models
  * must give the same probabilities and final state from one call.
  */
 async function sileroClipCases(): Promise<Record<string, ReferenceCase>> {
