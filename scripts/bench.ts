@@ -131,9 +131,11 @@ async function timedRequest(
     headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': bench.contentType },
     body: bench.body,
   })
-  await response.arrayBuffer()
+  const body = await response.arrayBuffer()
   const ms = performance.now() - started
-  if (response.status !== 200) throw new Error(`${bench.path} returned ${response.status}`)
+  if (response.status !== 200) {
+    throw new Error(`${bench.path} returned ${response.status} instead of 200: ${new TextDecoder().decode(body)}`)
+  }
   return { ms, spans: serverTiming(response.headers.get('Server-Timing')) }
 }
 
@@ -258,7 +260,12 @@ async function measureMemory(outDir: string, cases: readonly BenchCase[]): Promi
   try {
     const url = await miniflare.ready
     const [pid, ...others] = workerdChildren()
-    if (pid === undefined || others.length > 0) throw new Error('expected exactly one workerd child process')
+    if (pid === undefined || others.length > 0) {
+      const found = [pid, ...others].filter((id) => id !== undefined).join(', ') || 'none'
+      throw new Error(
+        `expected one workerd child process to measure, found ${found}: stop other Miniflare instances of this process`,
+      )
+    }
     const rssBeforeBytes = residentBytes(pid)
 
     const liveTimes: number[] = []
@@ -275,7 +282,11 @@ async function measureMemory(outDir: string, cases: readonly BenchCase[]): Promi
 
     const response = await fetch(new URL('/v1/status', url), { headers: { Authorization: `Bearer ${API_TOKEN}` } })
     const { isolate } = (await response.json()) as { isolate: IsolateStatus }
-    if (isolate.runtimeMemoryBytes === null) throw new Error('the Worker did not report its runtime memory')
+    if (isolate.runtimeMemoryBytes === null) {
+      throw new Error(
+        `GET /v1/status returned runtimeMemoryBytes null for backend ${isolate.backend}: the runtime is not initialised`,
+      )
+    }
     return {
       httpFloorMs: median(liveTimes),
       loadedModels: isolate.loadedModels,
